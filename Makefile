@@ -1,0 +1,30 @@
+# Every target creates .venv and installs nnstudio on first use.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test test-fast bench gallery clean
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[mnist,test]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/nnstudio demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not slow"
+
+bench: $(STAMP)
+	$(BIN)/python bench/run_all.py
+
+gallery: $(STAMP)
+	$(BIN)/nnstudio gallery docs/gallery
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache
