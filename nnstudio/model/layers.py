@@ -1,0 +1,224 @@
+"""One torch module per spec layer, with Keras' semantics.
+
+Each class subclasses the torch module with the same parameters, so a state_dict reads
+``layers.{i}.weight`` / ``layers.{i}.bias`` with nothing in between. Padding 'same'
+follows TensorFlow: when the total padding is odd the extra row/column goes at the
+bottom/right, which torch's symmetric `padding=` cannot express, so that one row/column
+is added with F.pad in forward.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from nnstudio.spec import LayerInfo, same_padding
+
+ActivationFn = Callable[[torch.Tensor], torch.Tensor]
+
+
+def activation_function(name: str, negative_slope: float, *, inplace: bool = False) -> ActivationFn | None:
+    """Return the function for activation `name` (None for linear; softmax is applied outside forward).
+
+    `inplace` is only safe where nobody else holds the input (a layer's own pre-activation).
+    """
+    if name in ("linear", "softmax"):
+        return None
+    if name == "relu":
+        return functools.partial(F.relu, inplace=inplace)
+    if name == "leaky_relu":
+        return functools.partial(F.leaky_relu, negative_slope=negative_slope, inplace=inplace)
+    if name == "sigmoid":
+        return torch.sigmoid
+    if name == "tanh":
+        return torch.tanh
+    raise ValueError(f"activation {name!r} has no torch function")  # the spec schema prevents this
+
+
+def _window_padding(info: LayerInfo, window: list[int]) -> tuple[tuple[int, int], tuple[int, int, int, int] | None]:
+    """Return padding 'same' split in two: symmetric (top, left) that torch's `padding=` does, and
+    the odd remainder F.pad must add at the bottom/right ((0, right, 0, bottom)), or None.
+
+    Padding only the remainder explicitly keeps the padded copy (and its gradient) small.
+    """
+    if info.config["padding"] != "same":
+        return (0, 0), None
+    _, height, width = info.input_shape
+    top, bottom = same_padding(height, window[0], info.config["strides"][0])
+    left, right = same_padding(width, window[1], info.config["strides"][1])
+    extra = (0, right - left, 0, bottom - top)
+    return (top, left), (extra if any(extra) else None)
+
+
+class Dense(nn.Linear):
+    """Fully connected layer with its activation applied in forward: (N, in) -> (N, units)."""
+
+    def __init__(self, info: LayerInfo):
+        config = info.config
+        super().__init__(info.input_shape[0], config["units"], bias=config["use_bias"])
+        self.act = activation_function(config["activation"], config["negative_slope"], inplace=True)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = F.linear(x, self.weight, self.bias)
+        return y if self.act is None else self.act(y)
+
+
+class Conv2D(nn.Conv2d):
+    """Convolution with Keras padding and its activation: (N, C, H, W) -> (N, filters, H', W')."""
+
+    def __init__(self, info: LayerInfo):
+        config = info.config
+        symmetric, extra_pad = _window_padding(info, config["kernel_size"])
+        super().__init__(
+            info.input_shape[0],
+            config["filters"],
+            kernel_size=tuple(config["kernel_size"]),
+            stride=tuple(config["strides"]),
+            padding=symmetric,
+            bias=config["use_bias"],
+        )
+        self.extra_pad = extra_pad
+        self.act = activation_function(config["activation"], config["negative_slope"], inplace=True)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.extra_pad is not None:
+            x = F.pad(x, self.extra_pad)
+        y = self._conv_forward(x, self.weight, self.bias)
+        return y if self.act is None else self.act(y)
+
+    def extra_repr(self) -> str:
+        pad = f", extra_pad(l,r,t,b)={self.extra_pad}" if self.extra_pad is not None else ""
+        return super().extra_repr() + pad
+
+
+class MaxPooling2D(nn.Module):
+    """Max pooling; padded cells never win (they are -inf), as in Keras."""
+
+    def __init__(self, info: LayerInfo):
+        super().__init__()
+        self.kernel = tuple(info.config["pool_size"])
+        self.stride = tuple(info.config["strides"])
+        self.padding, self.extra_pad = _window_padding(info, info.config["pool_size"])
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.extra_pad is not None:
+            x = F.pad(x, self.extra_pad, value=float("-inf"))
+        return F.max_pool2d(x, self.kernel, self.stride, self.padding)
+
+    def extra_repr(self) -> str:
+        return _pool_repr(self)
+
+
+class AveragePooling2D(nn.Module):
+    """Average pooling; with padding 'same' each window averages only its real cells, as in Keras."""
+
+    def __init__(self, info: LayerInfo):
+        super().__init__()
+        self.kernel = tuple(info.config["pool_size"])
+        self.stride = tuple(info.config["strides"])
+        self.padding, self.extra_pad = _window_padding(info, info.config["pool_size"])
+        if self.extra_pad is not None:
+            # Zero padding then a plain average; this factor (window size / real cells in the
+            # window) turns it into the average of the real cells. (1, 1, H', W').
+            ones = torch.ones(1, 1, *info.input_shape[1:])
+            real = self._padded_average(ones)
+            self.register_buffer("rescale", 1.0 / real, persistent=False)
+
+    def _padded_average(self, x: torch.Tensor) -> torch.Tensor:
+        return F.avg_pool2d(F.pad(x, self.extra_pad), self.kernel, self.stride, self.padding, count_include_pad=True)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.extra_pad is not None:
+            return self._padded_average(x) * self.rescale
+        return F.avg_pool2d(x, self.kernel, self.stride, self.padding, count_include_pad=False)
+
+    def extra_repr(self) -> str:
+        return _pool_repr(self)
+
+
+def _pool_repr(layer: MaxPooling2D | AveragePooling2D) -> str:
+    extra = f", extra_pad(l,r,t,b)={layer.extra_pad}" if layer.extra_pad is not None else ""
+    return f"pool_size={layer.kernel}, strides={layer.stride}, padding={layer.padding}{extra}"
+
+
+class Flatten(nn.Flatten):
+    """(N, C, H, W) -> (N, C*H*W), channel by channel, row by row."""
+
+    def __init__(self, info: LayerInfo):
+        super().__init__()
+
+
+class Dropout(nn.Dropout):
+    """Zeroes a fraction `rate` of values while training and rescales the rest."""
+
+    def __init__(self, info: LayerInfo):
+        super().__init__(info.config["rate"])
+
+
+def _torch_momentum(keras_momentum: float) -> float:
+    # Keras keeps `momentum` of the old moving average; torch's momentum is the share of
+    # the new batch statistic. Rounded so 0.99 gives 0.01, not 0.010000000000000009.
+    return round(1.0 - keras_momentum, 12)
+
+
+class BatchNorm1d(nn.BatchNorm1d):
+    """Batch normalization of vectors (N, D), per feature."""
+
+    def __init__(self, info: LayerInfo):
+        config = info.config
+        super().__init__(info.input_shape[0], eps=config["epsilon"], momentum=_torch_momentum(config["momentum"]))
+
+
+class BatchNorm2d(nn.BatchNorm2d):
+    """Batch normalization of images (N, C, H, W), per channel."""
+
+    def __init__(self, info: LayerInfo):
+        config = info.config
+        super().__init__(info.input_shape[0], eps=config["epsilon"], momentum=_torch_momentum(config["momentum"]))
+
+
+class Activation(nn.Module):
+    """A separate activation layer; a final softmax is left to predict_proba (forward gives logits)."""
+
+    def __init__(self, info: LayerInfo):
+        super().__init__()
+        self.name = info.config["activation"]
+        # Not in place: the input is the previous layer's output, which activations() reports.
+        self.act = activation_function(self.name, info.config["negative_slope"])
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x if self.act is None else self.act(x)
+
+    def extra_repr(self) -> str:
+        return self.name
+
+
+class LeakyReLU(nn.LeakyReLU):
+    """max(x, negative_slope * x)."""
+
+    def __init__(self, info: LayerInfo):
+        super().__init__(info.config["negative_slope"])
+
+
+def build_layer(info: LayerInfo) -> nn.Module:
+    """Return the torch module for one spec layer, sized from its inferred input shape."""
+    kind = info.type
+    if kind == "BatchNormalization":
+        return BatchNorm1d(info) if len(info.input_shape) == 1 else BatchNorm2d(info)
+    return _LAYER_CLASSES[kind](info)
+
+
+_LAYER_CLASSES: dict[str, type[nn.Module]] = {
+    "Dense": Dense,
+    "Conv2D": Conv2D,
+    "MaxPooling2D": MaxPooling2D,
+    "AveragePooling2D": AveragePooling2D,
+    "Flatten": Flatten,
+    "Dropout": Dropout,
+    "Activation": Activation,
+    "LeakyReLU": LeakyReLU,
+}

