@@ -1,0 +1,145 @@
+"""Folders of images: the user's own classes, read through `prepare_image`.
+
+Two layouts are accepted:
+  folder/<class>/<any name>.png        one subfolder per class
+  folder/<class>_<any name>.png        one flat folder, the class before the first "_"
+                                       (the layout of the course's sample letters)
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from nnstudio.data.dataset import Dataset
+from nnstudio.data.prepare import MAX_IMAGE_PIXELS, Preparation, default_margin, open_image, prepare_image
+from nnstudio.errors import DataError
+
+log = logging.getLogger(__name__)
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
+DEFAULT_FOLDER_SIZE = (50, 50)
+_LAYOUTS = "<folder>/<class>/<image>.png (one subfolder per class) or <folder>/<class>_<anything>.png"
+
+
+def _is_image(p: Path) -> bool:
+    return p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith(".")
+
+
+def find_images(folder: str | Path) -> tuple[list[str], list[tuple[Path, int]]]:
+    """Return (sorted class names, [(image path, class index), ...]) for an image folder;
+    DataError if the folder is missing, has no classes, or a class folder is empty."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise DataError(f"{folder}: no such folder")
+    subdirs = sorted(d for d in folder.iterdir() if d.is_dir() and not d.name.startswith((".", "__")))
+    per_class = {d: sorted(p for p in d.iterdir() if _is_image(p)) for d in subdirs}
+    # Subfolders holding images make it the one-folder-per-class layout; then an
+    # empty subfolder is a class without samples, which is an error.
+    if any(per_class.values()):
+        items = []
+        for ci, (d, files) in enumerate(per_class.items()):
+            if not files:
+                raise DataError(
+                    f"{d}: class folder {d.name!r} has no images; allowed suffixes: {', '.join(IMAGE_SUFFIXES)}"
+                )
+            items += [(p, ci) for p in files]
+        loose = [p.name for p in folder.iterdir() if _is_image(p)]
+        if loose:
+            log.warning("%s: ignoring %d image(s) next to the class folders, e.g. %s", folder, len(loose), loose[0])
+        return [d.name for d in subdirs], items
+    files = sorted(p for p in folder.iterdir() if _is_image(p))
+    if not files:
+        raise DataError(f"{folder}: no classes found; accepted layouts: {_LAYOUTS}")
+    labels = []
+    for p in files:
+        m = re.match(r"([^_]+)_", p.name)
+        if m is None:
+            raise DataError(
+                f"{p}: cannot tell the class from the name {p.name!r}; "
+                f"accepted layouts: {_LAYOUTS}"
+            )
+        labels.append(m.group(1))
+    names = sorted(set(labels))
+    index = {n: i for i, n in enumerate(names)}
+    return names, [(p, index[lab]) for p, lab in zip(files, labels)]
+
+
+def folder_preparation(paths: list[Path], size: tuple[int, int] | None) -> Preparation:
+    """Return the Preparation for images: `size`, else their own size if all agree, else 50x50;
+    margin about 8% of the smaller side; crop on."""
+    if size is None:
+        sizes = {(h, w) for h, w in (_image_size(p) for p in paths)}
+        size = sizes.pop() if len(sizes) == 1 else DEFAULT_FOLDER_SIZE
+    size = Preparation(size=size, margin=0).size  # validates
+    return Preparation(size=size, margin=default_margin(size), crop=True)
+
+
+def _image_size(path: Path) -> tuple[int, int]:
+    """(H, W) read from the file header only."""
+    try:
+        with Image.open(path) as img:
+            w, h = img.size
+    except Image.DecompressionBombError:
+        raise DataError(f"{path}: image too large; at most {MAX_IMAGE_PIXELS:,} pixels are read "
+                        "(it may be a decompression bomb); help: scale the image down") from None
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise DataError(f"{path}: cannot read the image ({exc})") from None
+    return h, w
+
+
+def load_folder(folder: str | Path, *, size: tuple[int, int] | None = None) -> Dataset:
+    """Return every image of an image folder as a Dataset: x float32 (N, 1, H, W) prepared
+    by prepare_image, classes sorted by name, samples in class order."""
+    names, items = find_images(folder)
+    prep = folder_preparation([p for p, _ in items], size)
+    x = np.empty((len(items), 1, *prep.size), dtype=np.float32)
+    for i, (path, _) in enumerate(items):
+        img = open_image(path)
+        try:
+            x[i, 0] = prepare_image(img, prep)
+        except DataError as exc:
+            raise DataError(f"{path}: {exc}") from None
+    y = np.array([c for _, c in items], dtype=np.int64)
+    return Dataset(x, y, names, name=Path(folder).resolve().name, preparation=prep)
+
+
+def write_image_folder(path: str | Path, dataset: Dataset) -> Path:
+    """Write each sample as <path>/<class>/<index>.png (8-bit grey, dark ink on white, as
+    drawn on paper) and return the folder. Vectors of a square length are written as
+    square images."""
+    root = Path(path)
+    images = _as_images(dataset)
+    dirs = []
+    for name in dataset.class_names:
+        safe = re.sub(r"[\\/:*?\"<>|\x00-\x1f]", "_", name).strip() or "_"
+        if safe in (".", ".."):
+            safe = safe.replace(".", "_")
+        dirs.append(root / safe)
+    for d in set(dirs):
+        d.mkdir(parents=True, exist_ok=True)
+    pixels = np.rint((1.0 - np.clip(images, 0.0, 1.0)) * 255.0).astype(np.uint8)
+    for i, (img, label) in enumerate(zip(pixels, dataset.y)):
+        Image.fromarray(img, "L").save(dirs[label] / f"{i}.png")
+    return root
+
+
+def _as_images(dataset: Dataset) -> np.ndarray:
+    """(N, H, W) from (N, 1, H, W), (N, H, W) or (N, D) with D a perfect square."""
+    x = dataset.x
+    if x.ndim == 4 and x.shape[1] == 1:
+        return x[:, 0]
+    if x.ndim == 3:
+        return x
+    if x.ndim == 2:
+        side = int(round(np.sqrt(x.shape[1])))
+        if side * side == x.shape[1]:
+            return x.reshape(-1, side, side)
+    raise DataError(
+        f"cannot write samples of shape {tuple(x.shape[1:])} as grey images; "
+        "allowed: (1, H, W), (H, W) or a square number of values"
+    )

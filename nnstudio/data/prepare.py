@@ -1,0 +1,325 @@
+"""Image preparation: the one path from any picture to a network input.
+
+Training images and every prediction input go through `prepare_image`, so a letter
+drawn small in a corner of a transparent canvas, dark on light or light on dark,
+reaches the network in the same form as the generated training letters:
+greyscale, ink bright (1.0) on a black (0.0) background, cropped to the ink,
+scaled to fit, centered.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image, ImageOps
+
+from nnstudio.errors import DataError
+
+log = logging.getLogger(__name__)
+
+# Largest image (width * height) we agree to decode. A small file can claim a huge
+# size in its header (a "decompression bomb"); refusing it before decoding keeps
+# memory bounded. 40 megapixels still admits photos from phone cameras.
+MAX_IMAGE_PIXELS = 40_000_000
+
+# Below this brightness difference (on a 0..1 scale) between the background and the
+# brightest ink, the picture counts as blank.
+MIN_INK_CONTRAST = 0.08
+
+# A pixel belongs to the ink box when it is brighter than this fraction of the ink
+# peak (after the background was removed). High enough to ignore mild noise, low
+# enough to keep the anti-aliased rim of strokes, so preparing a prepared image
+# finds the same box and changes nothing.
+INK_THRESHOLD = 0.15
+
+_EXIF_ORIENTATION = 0x0112
+
+
+@dataclass(frozen=True)
+class Preparation:
+    """How raw images become network inputs: target size (H, W), margin around the
+    ink (pixels at target size) and whether to crop to the ink and re-center it."""
+
+    size: tuple[int, int] = (50, 50)
+    margin: int = 4
+    crop: bool = True
+
+    def __post_init__(self) -> None:
+        size = _check_size(self.size, "preparation.size")
+        object.__setattr__(self, "size", size)
+        margin = self.margin
+        if isinstance(margin, bool) or not isinstance(margin, (int, np.integer)):
+            raise DataError(f"preparation.margin must be a whole number of pixels, got {margin!r}")
+        if margin < 0 or 2 * margin >= min(size):
+            raise DataError(
+                f"preparation.margin must be between 0 and {(min(size) - 1) // 2} "
+                f"for size {size[0]}x{size[1]}, got {margin}"
+            )
+        object.__setattr__(self, "margin", int(margin))
+        if not isinstance(self.crop, (bool, np.bool_)):
+            raise DataError(f"preparation.crop must be true or false, got {self.crop!r}")
+        object.__setattr__(self, "crop", bool(self.crop))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-ready dict: {"size": [H, W], "margin": m, "crop": bool}."""
+        return {"size": list(self.size), "margin": self.margin, "crop": self.crop}
+
+    @classmethod
+    def from_dict(cls, d: Any) -> "Preparation":
+        """Return the Preparation described by `d` (as written by to_dict); DataError if malformed."""
+        if not isinstance(d, dict):
+            raise DataError(f"preparation must be an object with size, margin, crop; got {d!r}")
+        allowed = {"size", "margin", "crop"}
+        unknown = sorted(set(d) - allowed)
+        if unknown:
+            raise DataError(f"preparation has unknown field(s) {unknown}; allowed: {sorted(allowed)}")
+        missing = sorted(allowed - set(d))
+        if missing:
+            raise DataError(f"preparation is missing field(s) {missing}")
+        return cls(size=d["size"], margin=d["margin"], crop=d["crop"])
+
+
+def default_margin(size: tuple[int, int]) -> int:
+    """Return the margin used for a target size: about 8% of its smaller side."""
+    return int(round(0.08 * min(size)))
+
+
+def _check_size(size: Any, field: str) -> tuple[int, int]:
+    if isinstance(size, (int, np.integer)) and not isinstance(size, bool):
+        size = (size, size)
+    try:
+        h, w = size
+    except (TypeError, ValueError):
+        raise DataError(f"{field} must be (height, width), got {size!r}") from None
+    for v in (h, w):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or not 1 <= v <= 4096:
+            raise DataError(f"{field} must be two whole numbers from 1 to 4096, got {size!r}")
+    return (int(h), int(w))
+
+
+def open_image(path: str | Path) -> Image.Image:
+    """Return the decoded image at `path`; DataError naming the file if it is missing,
+    not an image, truncated, or larger than MAX_IMAGE_PIXELS."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: no such image file")
+    with warnings.catch_warnings():
+        # PIL only warns for moderately large images; make every bomb signal an error.
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            with Image.open(path) as img:
+                pixels = img.width * img.height
+                if pixels > MAX_IMAGE_PIXELS:
+                    raise DataError(_bomb_message(path, f"{img.width}x{img.height}"))
+                img.load()
+                if img.getexif().get(_EXIF_ORIENTATION, 1) != 1:
+                    # Phone photos store their rotation in EXIF; show them upright.
+                    return ImageOps.exif_transpose(img)
+                return img
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+            raise DataError(_bomb_message(path, str(exc).split(" pixels")[0])) from None
+        except DataError:
+            raise
+        except (OSError, SyntaxError, ValueError, EOFError, MemoryError) as exc:
+            raise DataError(f"{path}: cannot read the image ({exc}); is it a complete PNG/JPEG/BMP/GIF file?") from None
+
+
+def _bomb_message(path: Path, given: str) -> str:
+    return (
+        f"{path}: image too large ({given} pixels); at most {MAX_IMAGE_PIXELS:,} pixels are read "
+        "(it may be a decompression bomb); help: scale the image down"
+    )
+
+
+def to_grey(image: Any) -> np.ndarray:
+    """Return `image` (path, PIL image or 2-D array) as a float32 (H, W) greyscale array
+    in [0, 1]; transparent pixels are composited on white."""
+    if isinstance(image, (str, Path)):
+        return _pil_to_grey(open_image(image))
+    if isinstance(image, Image.Image):
+        return _pil_to_grey(image)
+    if isinstance(image, np.ndarray):
+        return _array_to_grey(image)
+    raise DataError(
+        f"cannot prepare an image from a {type(image).__name__}; "
+        "allowed: a file path, a PIL image or a 2-D numpy array"
+    )
+
+
+def _pil_to_grey(img: Image.Image) -> np.ndarray:
+    if img.mode in ("P", "PA"):
+        # A palette may mark one entry transparent: keep that as alpha.
+        img = img.convert("RGBA" if img.mode == "PA" or "transparency" in img.info else "RGB")
+    elif img.mode in ("La", "RGBa"):  # premultiplied alpha
+        img = img.convert("LA" if img.mode == "La" else "RGBA")
+    mode = img.mode
+    if mode in ("RGBA", "LA"):
+        alpha = np.asarray(img.getchannel("A"), dtype=np.float32) / 255.0
+        grey = _pil_luma(img.getchannel("L") if mode == "LA" else img.convert("RGB"))
+        return grey * alpha + (1.0 - alpha)  # composite on white paper
+    if mode.startswith("I;16"):
+        return np.asarray(img).astype(np.float32) / 65535.0
+    if mode in ("I", "F"):
+        return _array_to_grey(np.asarray(img))
+    return _pil_luma(img)
+
+
+def _pil_luma(img: Image.Image) -> np.ndarray:
+    """8-bit image of any colour mode -> float32 luma in [0, 1]."""
+    if img.mode != "L":
+        try:
+            img = img.convert("L")
+        except ValueError:  # modes PIL cannot turn into L directly (HSV, LAB)
+            try:
+                img = img.convert("RGB").convert("L")
+            except ValueError:
+                raise DataError(f"cannot read images of mode {img.mode!r} as greyscale") from None
+    return np.asarray(img, dtype=np.float32) / 255.0
+
+
+def _array_to_grey(a: np.ndarray) -> np.ndarray:
+    if a.ndim == 3 and a.shape[0] == 1:
+        a = a[0]
+    if a.ndim == 3 and a.shape[2] in (1, 3, 4):
+        if a.shape[2] == 1:
+            a = a[:, :, 0]
+        else:
+            return _pil_to_grey(Image.fromarray(np.ascontiguousarray(_to_uint8(a)), "RGB" if a.shape[2] == 3 else "RGBA"))
+    if a.ndim != 2 or a.size == 0:
+        raise DataError(f"an image array must be 2-D (height, width), got shape {a.shape}")
+    if a.dtype == np.bool_:
+        return a.astype(np.float32)
+    if a.dtype == np.uint8:
+        return a.astype(np.float32) / 255.0
+    if a.dtype == np.uint16:
+        return a.astype(np.float32) / 65535.0
+    if a.dtype.kind not in "fiu":
+        raise DataError(f"an image array must hold real numbers, got dtype {a.dtype}")
+    g = np.asarray(a, dtype=np.float32)  # no copy for float32: later steps never write into it
+    lo, hi = float(g.min()), float(g.max())
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        raise DataError("an image array contains NaN or infinite values")
+    if lo < 0.0 or hi > 65535.0:
+        raise DataError(f"image values must lie in [0, 1], [0, 255] or [0, 65535]; got {lo:g}..{hi:g}")
+    if hi <= 1.0:
+        return g
+    return g / (255.0 if hi <= 255.0 else 65535.0)
+
+
+def _to_uint8(a: np.ndarray) -> np.ndarray:
+    if a.dtype == np.uint8:
+        return a
+    g = a.astype(np.float32)
+    if g.max() <= 1.0:
+        g = g * 255.0
+    return np.clip(np.rint(g), 0, 255).astype(np.uint8)
+
+
+def prepare_image(image: Any, prep: Preparation) -> np.ndarray:
+    """Return `image` as a float32 (H, W) array in [0, 1] with bright ink on black,
+    prepared as `prep` says; DataError if the image has no ink."""
+    grey = to_grey(image)
+    H, W = prep.size
+    if not prep.crop and grey.shape == (H, W):
+        # A grid at the network's own size (the 5x5 shapes): a square fills the border,
+        # so the border cannot tell paper from ink. Use the source's convention
+        # instead: arrays are data (ink bright), pictures are paper (ink dark).
+        ink = grey.copy() if isinstance(image, np.ndarray) else 1.0 - grey
+        peak = float(ink.max())
+        if peak < MIN_INK_CONTRAST:
+            raise DataError("the image has no ink: every pixel is blank")
+    else:
+        ink, peak = _ink_on_black(grey)
+    if prep.crop:
+        out = _crop_scale_center(ink, INK_THRESHOLD * peak, H, W, prep.margin)
+    else:
+        out = _resize(ink, W, H)
+    peak = float(out.max())
+    if peak <= 0.0:
+        raise DataError("the image has no ink (it is blank after preparation)")
+    # Resampling lowers thin strokes; keep the ink maximum at 1. Values are convex
+    # combinations of [0, 1] inputs, so only rounding can leave that range.
+    out *= 1.0 / peak
+    np.minimum(out, 1.0, out=out)
+    return out
+
+
+def _ink_on_black(grey: np.ndarray) -> tuple[np.ndarray, float]:
+    """(H, W) grey in [0,1] -> (ink brightness >= 0 on a 0 background, its peak)."""
+    # The background is what the outer ring of pixels mostly shows; paper can be
+    # light (dark ink) or dark (chalk on a board, MNIST-style images).
+    ring = np.concatenate((grey[0], grey[-1], grey[1:-1, 0], grey[1:-1, -1]))
+    bg = float(np.partition(ring, ring.size // 2)[ring.size // 2])  # median, without np.median's overhead
+    if bg > 0.5:
+        ink = bg - grey  # inverted image minus inverted background: (1 - grey) - (1 - bg)
+    else:
+        ink = grey - bg
+    peak = float(ink.max())
+    if peak < MIN_INK_CONTRAST:
+        raise DataError(
+            "the image has no ink: every pixel is within "
+            f"{MIN_INK_CONTRAST:g} of the background brightness {bg:.2f}"
+        )
+    np.maximum(ink, 0.0, out=ink)  # darker than the paper is still paper
+    return ink, peak
+
+
+def _crop_scale_center(ink: np.ndarray, threshold: float, H: int, W: int, margin: int) -> np.ndarray:
+    rows = np.flatnonzero(ink.max(axis=1) > threshold)
+    cols = np.flatnonzero(ink.max(axis=0) > threshold)
+    y0, y1 = int(rows[0]), int(rows[-1]) + 1
+    x0, x1 = int(cols[0]), int(cols[-1]) + 1
+    h, w = y1 - y0, x1 - x0
+    # Keep the aspect ratio: the longer side of the ink box fills the space inside the margin.
+    scale = min((H - 2 * margin) / h, (W - 2 * margin) / w)
+    nh = min(H, max(1, int(round(h * scale))))
+    nw = min(W, max(1, int(round(w * scale))))
+    patch = _resample(ink, (y0, y1), (x0, x1), nh, nw)
+    out = np.zeros((H, W), dtype=np.float32)
+    oy, ox = (H - nh) // 2, (W - nw) // 2
+    out[oy:oy + nh, ox:ox + nw] = patch
+    return out
+
+
+def _resize(ink: np.ndarray, W: int, H: int) -> np.ndarray:
+    if ink.shape == (H, W):
+        return ink.astype(np.float32, copy=True)
+    return _resample(ink, (0, ink.shape[0]), (0, ink.shape[1]), H, W)
+
+
+def _resample(a: np.ndarray, ys: tuple[int, int], xs: tuple[int, int], nh: int, nw: int) -> np.ndarray:
+    """Resize the box a[ys[0]:ys[1], xs[0]:xs[1]] to (nh, nw) float32 as two small
+    matrix products (area average when shrinking, bilinear when enlarging)."""
+    ry, r0, r1 = _filter_matrix(nh, ys[0], ys[1], a.shape[0])
+    rx, c0, c1 = _filter_matrix(nw, xs[0], xs[1], a.shape[1])
+    return (ry @ a[r0:r1, c0:c1] @ rx.T).astype(np.float32, copy=False)
+
+
+@lru_cache(maxsize=8192)
+def _filter_matrix(n_out: int, start: int, stop: int, n_in: int) -> tuple[np.ndarray, int, int]:
+    """Weights (n_out, k) mapping input pixels lo..lo+k to n_out outputs spanning [start, stop):
+    the average over each output pixel's area when shrinking, bilinear when enlarging."""
+    step = (stop - start) / n_out
+    if step > 1.0:
+        # Overlap of input pixel [j, j+1) with output pixel i's span, divided by the span.
+        edges = start + np.arange(n_out + 1, dtype=np.float64) * step
+        lo, hi = start, stop
+        j = np.arange(lo, hi, dtype=np.float64)
+        w = np.minimum(j[None, :] + 1, edges[1:, None]) - np.maximum(j[None, :], edges[:-1, None])
+        np.maximum(w, 0.0, out=w)
+    else:
+        centers = start + (np.arange(n_out, dtype=np.float64) + 0.5) * step
+        lo = max(0, int(np.floor(centers[0] - 1.0)))
+        hi = min(n_in, int(np.ceil(centers[-1] + 1.0)) + 1)
+        w = 1.0 - np.abs(np.arange(lo, hi, dtype=np.float64)[None, :] + 0.5 - centers[:, None])
+        np.maximum(w, 0.0, out=w)
+    w /= np.maximum(w.sum(axis=1, keepdims=True), 1e-12)
+    w = w.astype(np.float32)
+    w.flags.writeable = False  # shared through the cache
+    return w, lo, hi
