@@ -1,0 +1,209 @@
+"""Pictures of networks, data, functions and training, as SVG text (and PNG through `save`).
+
+Every `draw_*` function returns SVG text; `save(svg, "picture.png")` writes it. A network
+can be named by a preset name, a spec (.json path, dict, Spec), a model folder, a loaded
+nnstudio.predict.Model or a nnstudio.model.Network; only the last three carry weights.
+
+>>> svg = draw_network("shapes-mlp")
+>>> save(svg, "shapes-mlp.png")  # doctest: +SKIP
+
+Layout code never imports torch: the adapter that reads a torch model is imported only
+when a model is actually given.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from nnstudio.draw.activations import draw_activation_picture
+from nnstudio.draw.data import (draw_first_layer_weights as _first_layer_weights,
+                                draw_grid, draw_kernels as _kernels, draw_mosaic as _mosaic,
+                                draw_onehot, draw_vector)
+from nnstudio.draw.functions import FUNCTION_NAMES, draw_function, draw_softmax
+from nnstudio.draw.functions import draw_history as _history
+from nnstudio.draw.network import draw_neuron_network
+from nnstudio.draw.output import EXTENSIONS, check_path, save
+from nnstudio.draw.planes import draw_plane_network
+from nnstudio.draw.view import NetView, group_stages, square_side
+from nnstudio.errors import DrawError
+from nnstudio.spec import Spec, load_spec
+
+STYLES = ("auto", "neurons", "planes")
+
+__all__ = [
+    "DATA_PICTURES", "EXTENSIONS", "FUNCTION_NAMES", "STYLES", "NetView", "build_gallery",
+    "check_path", "draw_activations", "draw_data", "draw_first_layer_weights", "draw_function",
+    "draw_grid", "draw_history", "draw_kernels", "draw_mosaic", "draw_network", "draw_onehot",
+    "draw_softmax", "draw_vector", "draw_weights", "resolve", "save",
+]
+
+
+def resolve(net: Any, input: Any = None, class_names: Sequence[str] | None = None) -> NetView:
+    """Return the NetView of `net` (preset, spec, model folder, Model, Network, NetView).
+
+    With `input` (an image path, a PIL image or an array), the view also holds every
+    layer's output for it; that needs a trained model.
+    """
+    if isinstance(net, NetView):
+        view = net
+    elif isinstance(net, (Spec, Mapping)):
+        view = NetView(load_spec(net))
+    elif isinstance(net, (str, Path)) and Path(net).is_dir():
+        from nnstudio.draw.adapter import load_model_view
+
+        view = load_model_view(Path(net), input)
+    elif isinstance(net, (str, Path)):
+        view = NetView(load_spec(net))
+    else:
+        from nnstudio.draw.adapter import view_of
+
+        view = view_of(net, input)
+    if input is not None and view.outputs is None:
+        raise DrawError("an input can only be drawn through a trained model (its activations); "
+                        "allowed: a model folder or a nnstudio.predict.Model; got a spec")
+    if class_names is not None:
+        view = dataclasses.replace(view, class_names=tuple(str(n) for n in class_names))
+    return view
+
+
+def _style_for(view: NetView, style: str) -> str:
+    if style not in STYLES:
+        raise DrawError(f"style {style!r} is not known; allowed: {', '.join(STYLES)}")
+    convolutional = len(view.spec.input_shape) == 3
+    if style == "auto":
+        return "planes" if convolutional else "neurons"
+    if style == "neurons" and convolutional:
+        raise DrawError(f"style 'neurons' draws vector networks (MLPs); {view.spec.name!r} takes "
+                        f"images of shape {list(view.spec.input_shape)}; allowed: planes or auto "
+                        "(planes draws its dense layers as neurons)")
+    if style == "planes" and not convolutional:
+        raise DrawError(f"style 'planes' draws image networks (CNNs); {view.spec.name!r} takes "
+                        f"vectors of {view.spec.input_shape[0]} values; allowed: neurons or auto")
+    return style
+
+
+def draw_network(net: Any, style: str = "auto", input: Any = None, *, max_neurons: int = 32,
+                 keep: int = 4, class_names: Sequence[str] | None = None) -> str:
+    """Return SVG text of a network: neurons (MLP) or planes (CNN), per `style`.
+
+    With a trained model, edges show the weights; with an `input`, neurons and feature
+    maps show what the network computes for it. Layers larger than `max_neurons` show
+    their first and last `keep` neurons around an ellipsis.
+    """
+    view = resolve(net, input, class_names)
+    stages = group_stages(view.spec)
+    if _style_for(view, style) == "planes":
+        return draw_plane_network(view, stages, max_neurons=max_neurons, keep=keep).to_string()
+    return draw_neuron_network(view, stages, max_neurons=max_neurons, keep=keep)[0].to_string()
+
+
+def draw_activations(model: Any, input: Any, *, max_neurons: int = 32, keep: int = 4,
+                     class_names: Sequence[str] | None = None) -> str:
+    """Return SVG text of one input through a trained model: activations, heatmaps, softmax bars."""
+    if input is None:
+        raise DrawError("draw_activations needs an input; allowed: an image path, a PIL image "
+                        "or an array of the network's input size")
+    view = resolve(model, input, class_names)
+    return draw_activation_picture(view, group_stages(view.spec), max_neurons=max_neurons,
+                                   keep=keep).to_string()
+
+
+def draw_kernels(model: Any, layer: int | None = None) -> str:
+    """Return SVG text of a trained CNN's Conv2D kernels (`layer`: spec index, default the first)."""
+    return _kernels(resolve(model), layer)
+
+
+def draw_first_layer_weights(model: Any) -> str:
+    """Return SVG text of a trained MLP's first-layer weights, one input-sized image per neuron."""
+    return _first_layer_weights(resolve(model))
+
+
+def draw_mosaic(dataset: Any, per_class: int = 25) -> str:
+    """Return SVG text of `per_class` samples per class of a Dataset or a named dataset."""
+    if isinstance(dataset, (str, Path)):
+        from nnstudio.data import load_dataset
+
+        dataset = load_dataset(dataset, per_class=per_class)
+    return _mosaic(dataset, per_class)
+
+
+DATA_PICTURES = ("grid", "vector", "onehot", "mosaic")
+
+
+def draw_data(source: Any, what: str = "grid", *, index: int | None = None,
+              per_class: int = 25) -> str:
+    """Return SVG text of a data picture of a Dataset or a named dataset (shapes, letters, ...).
+
+    what: 'grid' (one sample per class, or sample `index`, with pixel values), 'vector'
+    (sample `index` as a row), 'onehot' (its one-hot code), 'mosaic' (`per_class` per class).
+    For 'shapes', grid, vector and one-hot use the course's five clean shapes.
+    """
+    import numpy as np
+
+    if what not in DATA_PICTURES:
+        raise DrawError(f"data picture {what!r} is not known; allowed: {', '.join(DATA_PICTURES)}")
+    if what == "mosaic":
+        return draw_mosaic(source, per_class)
+    if source == "shapes":
+        from nnstudio.data import SHAPE_BITMAPS, SHAPES
+
+        images, labels, names = np.stack([SHAPE_BITMAPS[n] for n in SHAPES]), np.arange(5), list(SHAPES)
+    else:
+        from nnstudio.data import load_dataset
+
+        dataset = load_dataset(source, per_class=1 if index is None else None) \
+            if isinstance(source, (str, Path)) else source
+        images, labels = np.asarray(dataset.x), np.asarray(dataset.y)
+        names = [str(n) for n in dataset.class_names]
+        images = images.reshape(len(images), *images.shape[-2:]) if images.ndim == 4 else images
+        if images.ndim == 2 and square_side(images.shape[1]):  # vectors of a training file
+            side = square_side(images.shape[1])
+            images = images.reshape(len(images), side, side)
+    if what == "grid" and images.ndim != 3:
+        raise DrawError(f"a grid needs square images; {source} holds vectors of "
+                        f"{images.shape[-1]} values; allowed: vector, onehot")
+    if index is not None and not 0 <= index < len(images):
+        raise DrawError(f"sample index {index}; allowed: 0 to {len(images) - 1}")
+    if what == "grid" and index is None:
+        firsts = [int(np.flatnonzero(labels == k)[0]) for k in range(len(names)) if (labels == k).any()]
+        return draw_grid(images[firsts], titles=[names[int(labels[i])] for i in firsts])
+    sample = 0 if index is None else index
+    name = names[int(labels[sample])]
+    if what == "grid":
+        return draw_grid(images[sample], titles=[f"{name} (sample {sample})"])
+    if what == "vector":
+        width = images.shape[-1] if images.ndim == 3 else None
+        return draw_vector(images[sample], title=f"{name} (sample {sample}), row after row",
+                           row_length=width)
+    return draw_onehot(int(labels[sample]), names)
+
+
+def draw_weights(model: Any, layer: int | None = None) -> str:
+    """Return SVG text of a trained model's weights as images: a CNN's kernels (Conv2D `layer`,
+    default the first), an MLP's first-layer weights."""
+    view = resolve(model)
+    if any(config["type"] == "Conv2D" for config in view.spec.layers):
+        return _kernels(view, layer)
+    if layer is not None:
+        raise DrawError(f"--layer {layer}: {view.spec.name!r} has no Conv2D layer; allowed: no "
+                        "layer for an MLP (its first Dense layer is drawn)")
+    return _first_layer_weights(view)
+
+
+def draw_history(history: Any) -> str:
+    """Return SVG text of training curves: a History, its to_dict(), a Model, or a model folder."""
+    if isinstance(history, (str, Path)):
+        from nnstudio.draw.adapter import load_history
+
+        history = load_history(Path(history))
+    return _history(history)
+
+
+def build_gallery(out_dir: str | Path, **options: Any) -> list[Path]:
+    """Write every kind of picture into `out_dir` (SVG + PNG) with a README; return the files."""
+    from nnstudio.draw.gallery import build_gallery as build
+
+    return build(out_dir, **options)

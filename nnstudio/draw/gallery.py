@@ -1,0 +1,257 @@
+"""The gallery: every kind of picture nnstudio draws, from the course's own examples.
+
+`build_gallery(out_dir)` writes each picture as SVG and PNG plus a README.md showing
+them with one-line captions. Networks that need real weights are trained here for a
+few seconds with nnstudio.train.fit (seeded, so the gallery is reproducible on CPU).
+Torch is imported only by that training step, inside the functions that need it.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nnstudio.draw.output import save, write_atomic
+from nnstudio.errors import DrawError
+
+log = logging.getLogger(__name__)
+
+GALLERY_SEED = 0
+# The course's order: shapes MLP and its data, letters, functions, training, then CNNs.
+ORDER = ("network-shapes-mlp", "grid-shapes", "vector-broken-square", "onehot-square",
+         "network-shapes-mlp-trained", "activations-broken-square", "mosaic-letters",
+         "network-letters-mlp", "network-letters-mlp-trained", "weights-letters-mlp",
+         "function-sigmoid", "function-relu", "function-tanh", "function-leaky-relu",
+         "function-softmax", "history-letters-mlp", "network-letters-cnn", "network-seed-cnn",
+         "network-letters-cnn-input", "activations-letters-cnn", "kernels-letters-cnn")
+
+
+@dataclass
+class Picture:
+    """One gallery entry: file stem, heading, one-line caption and the SVG text."""
+
+    name: str
+    title: str
+    caption: str
+    svg: str
+
+
+def _draw():
+    import nnstudio.draw as draw  # the public API; imported late to avoid an import cycle
+
+    return draw
+
+
+def describe(preset: str) -> str:
+    """Return a one-line description of a preset's layers, read from the spec itself."""
+    from nnstudio.draw.view import group_stages
+    from nnstudio.spec import get_preset
+
+    stages = group_stages(get_preset(preset))
+    parts = []
+    for stage in stages:
+        notes = ", ".join(stage.notes())
+        notes = f" ({notes})" if notes else ""
+        if stage.kind == "input":
+            parts.append("input " + "x".join(map(str, stage.shape)))
+        elif stage.kind in ("conv", "pool"):
+            window = stage.config.get("kernel_size") or stage.config["pool_size"]
+            what = "conv" if stage.kind == "conv" else "pool"
+            parts.append(f"{what} {window[0]}x{window[1]} stride {stage.config['strides'][0]} "
+                         f"-> {stage.shape[0]} x {stage.shape[1]}x{stage.shape[2]}{notes}")
+        elif stage.kind == "flatten":
+            parts.append(f"flatten {stage.size:,}")
+        else:
+            parts.append(f"dense {stage.size}{notes}")
+    return "; ".join(parts) + "."
+
+
+def structure_pictures() -> list[Picture]:
+    """Return the course's networks drawn from their specs (no weights)."""
+    draw = _draw()
+    shapes = ["square", "rhombus", "plus", "x", "line"]
+    letters = [chr(65 + i) for i in range(26)]
+    return [
+        Picture("network-shapes-mlp", "Shapes MLP", "The course's shapes MLP, every neuron and "
+                "edge: " + describe("shapes-mlp"),
+                draw.draw_network("shapes-mlp", class_names=shapes)),
+        Picture("network-letters-mlp", "Letters MLP, 2500 inputs elided", "The 2,500 inputs (a "
+                "50x50 image) shown as x1..x4 and x2497..x2500 around an ellipsis, big hidden "
+                "layers elided the same way: " + describe("letters-mlp"),
+                draw.draw_network("letters-mlp", class_names=letters)),
+        Picture("network-letters-cnn", "Letters CNN as planes", "Patches moving by their stride "
+                "shrink the maps while channels grow, then neurons: " + describe("letters-cnn"),
+                draw.draw_network("letters-cnn", class_names=letters)),
+        Picture("network-seed-cnn", "The course's sample CNN", "The course's sample CNN "
+                "(seed-cnn): " + describe("seed-cnn"),
+                draw.draw_network("seed-cnn", class_names=letters)),
+    ]
+
+
+def data_pictures(letters: Any | None) -> list[Picture]:
+    """Return the shapes as grids, a vector and a one-hot code, and the letters mosaic."""
+    from nnstudio.data import BROKEN_SQUARE, SHAPE_BITMAPS, SHAPES
+
+    draw = _draw()
+    grids = np.stack([SHAPE_BITMAPS[name] for name in SHAPES] + [BROKEN_SQUARE])
+    pictures = [
+        Picture("grid-shapes", "The 5x5 shapes as pixel grids", "The five shapes of the course "
+                "and the broken square used to test the network, each pixel with its value.",
+                draw.draw_grid(grids, titles=list(SHAPES) + ["broken square"])),
+        Picture("vector-broken-square", "A grid as a vector", "The broken square vectorized: "
+                "rows one after another give the 25 input values x1..x25.",
+                draw.draw_vector(BROKEN_SQUARE, title="broken square, row after row",
+                                 row_length=5)),
+        Picture("onehot-square", "One-hot code", "The expected output for a square: one bit "
+                "per class, the first one set.", draw.draw_onehot(0, list(SHAPES))),
+    ]
+    if letters is not None:
+        pictures.append(Picture("mosaic-letters", "25 images per letter", "The letters data "
+                                "set as the course uses it: 25 images of each letter A-Z.",
+                                draw.draw_mosaic(letters, per_class=25)))
+    return pictures
+
+
+def function_pictures() -> list[Picture]:
+    """Return the activation functions and the softmax example."""
+    draw = _draw()
+    captions = {
+        "sigmoid": "Sigmoid and its slope: the flat ends are where the gradient vanishes.",
+        "tanh": "Tanh: like the sigmoid but centered on 0; flat ends too.",
+        "relu": "Relu: 0 for negative sums, the sum itself above 0; its slope is 1 there.",
+        "leaky_relu": "Leaky relu (slope 0.1 below 0), as in the course's sample CNN.",
+        "softmax": "Softmax on real numbers: scores, their exponentials, and probabilities "
+                   "that sum to 100%.",
+    }
+    return [Picture(f"function-{name.replace('_', '-')}", name.replace("_", " ").capitalize(),
+                    caption, draw.draw_function(name)) for name, caption in captions.items()]
+
+
+def _fit(spec_name: str, data: Any, **overrides: Any) -> tuple[Any, list]:
+    """Return (network, history) after a short seeded training of a preset on `data`."""
+    from nnstudio.model import build_model
+    from nnstudio.spec import get_preset, with_classes
+    from nnstudio.train import TrainConfig, fit
+
+    spec = with_classes(get_preset(spec_name), len(data.class_names))
+    network = build_model(spec, seed=GALLERY_SEED)
+    config = TrainConfig.from_options(spec.training, seed=GALLERY_SEED, device="cpu", **overrides)
+    started = time.perf_counter()
+    history = fit(network, data, config)
+    log.info("gallery: trained %s in %.1f s", spec_name, time.perf_counter() - started)
+    return network, list(history)
+
+
+def trained_pictures(letters: Any | None) -> list[Picture]:
+    """Return the pictures that need real weights: networks, activations, kernels, curves."""
+    from nnstudio.data import BROKEN_SQUARE, load_dataset
+
+    draw = _draw()
+    shapes = load_dataset("shapes")
+    names = list(shapes.class_names)
+    # A few seconds instead of the course's 300 epochs at batch size 1: enough for clear weights.
+    network, _ = _fit("shapes-mlp", shapes, epochs=15, batch_size=16, optimizer="adam", lr=0.01)
+    pictures = [
+        Picture("network-shapes-mlp-trained", "Shapes MLP with its trained weights", "Each edge "
+                "is a real weight after a few seconds of training: red positive, blue negative, "
+                "width and opacity |w|.", draw.draw_network(network, class_names=names)),
+        Picture("activations-broken-square", "The broken square through the trained MLP",
+                "Every neuron filled with its activation for the broken square, and the softmax "
+                "output as bars.",
+                draw.draw_activations(network, np.asarray(BROKEN_SQUARE, dtype=np.float32),
+                                      class_names=names)),
+    ]
+    if letters is None:
+        return pictures
+    letter_names = list(letters.class_names)
+    mlp, history = _fit("letters-mlp", letters, epochs=30, validation=0.2, lr_decay="none")
+    pictures += [
+        Picture("network-letters-mlp-trained", "Letters MLP with trained weights", "The shown "
+                "edges of the 2,500-input MLP colored by their trained weights, one scale per "
+                "layer pair.", draw.draw_network(mlp, class_names=letter_names)),
+        Picture("weights-letters-mlp", "First-layer weights as images", "Each first-layer neuron "
+                "of the letters MLP: its 2,500 weights laid out as the 50x50 image they multiply.",
+                draw.draw_first_layer_weights(mlp)),
+        Picture("history-letters-mlp", "Training curves", "Loss and accuracy of the letters MLP on "
+                "25 images per letter, training vs validation; the dashed line marks where "
+                "validation loss stops falling.", draw.draw_history(history)),
+    ]
+    train = load_dataset("letters", per_class=50, seed=1)
+    cnn, _ = _fit("letters-cnn", train, epochs=3, validation=0.0)
+    test = load_dataset("letters", part="test", per_class=1)
+    sample = np.asarray(test.x[int(np.flatnonzero(test.y == 0)[0])])  # an "A", as in the course
+    pictures += [
+        Picture("network-letters-cnn-input", "A letter through the trained CNN, as planes",
+                "The front plane of each stack shows the first channel's feature map for one "
+                "test letter; patches at two positions one stride apart.",
+                draw.draw_network(cnn, input=sample, class_names=letter_names)),
+        Picture("activations-letters-cnn", "CNN activations for one letter", "Every channel of "
+                "every conv layer as a small heatmap, then the dense layers and the softmax bars.",
+                draw.draw_activations(cnn, sample, class_names=letter_names)),
+        Picture("kernels-letters-cnn", "First-layer kernels", "The trained kernels of the "
+                "letters CNN's first conv layer, one scale for the layer.", draw.draw_kernels(cnn)),
+    ]
+    return pictures
+
+
+def _try(step: str, make: Callable[[], list[Picture]], notes: list[str]) -> list[Picture]:
+    """Return make()'s pictures, or none with a note when a part nnstudio needs is missing."""
+    try:
+        return make()
+    except ImportError as error:
+        notes.append(f"{step} skipped: {error}")
+        log.warning("gallery: %s skipped (%s)", step, error)
+        return []
+
+
+def build_gallery(out_dir: str | Path, *, train: bool = True, png: bool = True) -> list[Path]:
+    """Write every gallery picture (SVG, and PNG unless png=False) and README.md; return the paths."""
+    out = Path(out_dir)
+    if not out.parent.is_dir():
+        raise DrawError(f"{out}: folder {out.parent} does not exist; allowed: a gallery folder "
+                        "inside an existing folder")
+    out.mkdir(exist_ok=True)
+    notes: list[str] = []
+
+    def load_letters() -> list:
+        from nnstudio.data import load_dataset
+
+        return [load_dataset("letters", per_class=25)]
+
+    letters = (_try("letters data", load_letters, notes) or [None])[0]
+    pictures = structure_pictures()
+    pictures += _try("data pictures", lambda: data_pictures(letters), notes)
+    pictures += function_pictures()
+    if train:
+        pictures += _try("trained pictures", lambda: trained_pictures(letters), notes)
+    else:
+        notes.append("trained pictures skipped: build_gallery(train=False)")
+    pictures.sort(key=lambda picture: ORDER.index(picture.name))
+    written = []
+    for picture in pictures:
+        written.append(save(picture.svg, out / f"{picture.name}.svg"))
+        if png:
+            written.append(save(picture.svg, out / f"{picture.name}.png"))
+    readme = out / "README.md"
+    write_atomic(readme, gallery_markdown(pictures, notes, png).encode("utf-8"))
+    return written + [readme]
+
+
+def gallery_markdown(pictures: list[Picture], notes: list[str], png: bool) -> str:
+    """Return the gallery page: each picture under its heading with its caption."""
+    lines = ["# nnstudio gallery", "",
+             "Every kind of picture `nnstudio.draw` makes, drawn from the course's own examples. "
+             "Regenerate with `nnstudio gallery docs/gallery` (or `make gallery`).", ""]
+    for picture in pictures:
+        image = f"{picture.name}.png" if png else f"{picture.name}.svg"
+        lines += [f"## {picture.title}", "", picture.caption, "",
+                  f"![{picture.title}]({image}) ([SVG]({picture.name}.svg))", ""]
+    if notes:
+        lines += ["## Not drawn this time", ""] + [f"- {note}" for note in notes] + [""]
+    return "\n".join(lines)
