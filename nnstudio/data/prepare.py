@@ -223,7 +223,19 @@ def _to_uint8(a: np.ndarray) -> np.ndarray:
 
 def prepare_image(image: Any, prep: Preparation) -> np.ndarray:
     """Return `image` as a float32 (H, W) array in [0, 1] with bright ink on black,
-    prepared as `prep` says; DataError if the image has no ink."""
+    prepared as `prep` says; DataError (naming the file when `image` is a path) if the
+    image has no ink."""
+    if isinstance(image, (str, Path)):
+        try:
+            return _prepare(image, prep)
+        except DataError as error:
+            if str(image) in str(error):
+                raise
+            raise DataError(f"{image}: {error}") from None
+    return _prepare(image, prep)
+
+
+def _prepare(image: Any, prep: Preparation) -> np.ndarray:
     grey = to_grey(image)
     H, W = prep.size
     if not prep.crop and grey.shape == (H, W):

@@ -48,6 +48,8 @@ def _seed_conv(filters: int, kernel: int, dropout: float) -> list[dict]:
 PRESETS: dict[str, dict] = {
     # The course's shapes sample: 25 pixels, relu layers of 25, 20, 15, 10 units with
     # dropout 0.2, softmax over 5 shapes, plain SGD with gradient clipping, one sample a step.
+    # The course ran 300 epochs over 5 lines (1,500 steps); the shapes dataset has 200
+    # noisy variants, so 40 epochs already give 8,000 steps and reach 100% on the clean shapes.
     "shapes-mlp": {
         "name": "shapes-mlp",
         "input_shape": [25],
@@ -56,7 +58,7 @@ PRESETS: dict[str, dict] = {
             _dense(10), _dropout(0.2), _dense(5, "softmax"),
         ],
         "training": {"optimizer": "sgd", "lr": 0.01, "momentum": 0.0, "clip_norm": 1.0, "batch_size": 1,
-                     "epochs": 300, "lr_decay": "none", "validation": 0.0},
+                     "epochs": 40, "lr_decay": "none", "validation": 0.0},
     },
     # Letters as 2500-pixel vectors: input, three hidden layers, output (five layers in all).
     "letters-mlp": {

@@ -1,0 +1,388 @@
+"""The `nnstudio` command: parse options, call one workflow, print the result.
+
+This is the only module that prints or exits. A problem caused by the user (an
+NnstudioError or an unreadable file) becomes one line on stderr and exit code 2;
+`--debug` shows the full traceback instead.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+
+from nnstudio.errors import NnstudioError
+
+DATASETS = ("shapes", "letters", "digits", "mnist")
+
+
+class NnstudioGroup(click.Group):
+    """Turns user errors into one line on stderr and exit code 2."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (NnstudioError, OSError) as error:
+            if ctx.meta.get("nnstudio.debug"):
+                raise
+            click.echo(f"error: {_one_line(error)}", err=True)
+            ctx.exit(2)
+
+
+def _one_line(error: BaseException) -> str:
+    if isinstance(error, OSError) and not isinstance(error, NnstudioError):
+        where = f"{error.filename}: " if error.filename else ""
+        return f"{where}{error.strerror or error}"
+    return " ".join(str(error).split())
+
+
+@click.group(cls=NnstudioGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help="Show full tracebacks instead of one-line errors.")
+@click.version_option(package_name="nnstudio")
+@click.pass_context
+def main(ctx: click.Context, debug: bool) -> None:
+    """nnstudio: build, train, test, draw and explore small image-recognition networks.
+
+    \b
+    Start with:
+      nnstudio train --data shapes --out runs/shapes
+      nnstudio predict runs/shapes my_shape.png
+      nnstudio summary letters-cnn
+    """
+    ctx.meta["nnstudio.debug"] = debug
+
+
+# ----------------------------------------------------------------------------- data
+
+
+@main.command()
+@click.argument("name", type=click.Choice(DATASETS))
+@click.option("--out", required=True, type=click.Path(path_type=Path),
+              help="Folder for PNGs in class subfolders, or a .dat/.txt training file.")
+@click.option("--per-class", type=click.IntRange(min=1), default=None,
+              help="Samples per class (letters: 25, as in the course; others: the whole part).")
+@click.option("--size", type=click.IntRange(min=4, max=512), default=None,
+              help="Image side in pixels (letters only; default 50).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
+@click.option("--part", type=click.Choice(["train", "test", "unseen"]), default="train",
+              show_default=True, help="Which part (unseen: letters in fonts never trained on).")
+def data(name: str, out: Path, per_class: int | None, size: int | None, seed: int, part: str) -> None:
+    """Write a dataset as images or as a course-format training file."""
+    from nnstudio.workflows import make_data
+
+    if name == "letters" and per_class is None:
+        per_class = 25
+    written, dataset = make_data(name, out, part=part, per_class=per_class, size=size, seed=seed)
+    shape = "x".join(str(d) for d in dataset.input_shape)
+    click.echo(f"wrote {len(dataset)} samples ({dataset.num_classes} classes, {shape}) to {written}")
+
+
+# ----------------------------------------------------------------------------- train
+
+
+@main.command()
+@click.option("--data", "data_source", required=True,
+              help="A dataset name (shapes, letters, digits, mnist), an image folder or a training file.")
+@click.option("--model", default=None,
+              help="A preset name or a spec JSON file [default: the dataset's preset].")
+@click.option("--out", required=True, type=click.Path(path_type=Path), help="Model folder to write.")
+@click.option("--epochs", type=click.IntRange(min=1), default=None, help="Passes over the data [preset's].")
+@click.option("--batch-size", type=click.IntRange(min=1), default=None, help="Samples per step [preset's].")
+@click.option("--optimizer", type=click.Choice(["sgd", "adam"]), default=None, help="[preset's]")
+@click.option("--lr", type=click.FloatRange(min=0, min_open=True), default=None, help="Learning rate [preset's].")
+@click.option("--lr-decay", type=click.Choice(["none", "exponential", "step", "cosine"]), default=None,
+              help="Learning-rate decay per epoch [preset's].")
+@click.option("--decay-rate", type=click.FloatRange(min=0, max=1, min_open=True), default=None,
+              help="Factor for exponential (per epoch) and step decay.")
+@click.option("--clip-norm", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Clip the gradient norm to this value.")
+@click.option("--validation", type=click.FloatRange(min=0, max=0.9), default=None,
+              help="Fraction of the data held out for validation (stratified).")
+@click.option("--patience", type=click.IntRange(min=1), default=None,
+              help="Stop after this many epochs without a better validation loss; keep the best weights.")
+@click.option("--per-class", type=click.IntRange(min=1), default=None,
+              help="Generated samples per class (letters, shapes).")
+@click.option("--seed", type=int, default=None, help="Random seed [0]; same seed, same weights.")
+@click.option("--device", type=click.Choice(["cpu", "cuda"]), default=None, help="[cpu]")
+@click.option("--resume", is_flag=True, help="Continue an interrupted run from its last checkpoint.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def train(data_source: str, model: str | None, out: Path, per_class: int | None, resume: bool,
+          quiet: bool, **options: Any) -> None:
+    """Train a network and save it as a model folder (model.json + weights.safetensors)."""
+    from nnstudio.workflows import train_model
+
+    progress = [] if quiet else [ProgressBar()]
+    trained = train_model(data_source, out=out, model=model, per_class=per_class, resume=resume,
+                          callbacks=progress, **options)
+    history = trained.training.get("history", [])
+    last = history[-1] if history else {}
+    figures = "  ".join(f"{key} {_fmt(last[key])}" for key in
+                        ("loss", "accuracy", "val_loss", "val_accuracy") if key in last)
+    click.echo(f"saved {out}  ({figures})")
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.4f}"
+
+
+class ProgressBar:
+    """A training callback that draws a rich progress bar with the epoch's metrics and ETA."""
+
+    def __init__(self) -> None:
+        self._progress = None
+        self._task = None
+
+    def on_train_begin(self, info: dict[str, Any]) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        self._progress = Progress(
+            TextColumn("epoch"), MofNCompleteColumn(), BarColumn(), TimeRemainingColumn(),
+            TextColumn("{task.fields[metrics]}"), transient=False, console=_stderr_console(),
+        )
+        self._progress.start()
+        start = int(info.get("initial_epoch", 0))
+        self._task = self._progress.add_task("train", total=int(info["epochs"]), completed=start,
+                                             metrics="")
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> None:
+        names = {"loss": "loss", "accuracy": "acc", "val_loss": "val_loss", "val_accuracy": "val_acc"}
+        metrics = "  ".join(f"{short} {logs[key]:.4f}" for key, short in names.items() if key in logs)
+        if logs.get("overfitting"):
+            metrics += "  overfitting?"
+        self._progress.update(self._task, completed=epoch, metrics=metrics)
+
+    def on_train_end(self, logs: dict[str, Any]) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+
+
+def _stderr_console():
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+# ----------------------------------------------------------------------------- test
+
+
+@main.command()
+@click.argument("model_dir", type=click.Path(path_type=Path))
+@click.option("--data", "data_source", required=True,
+              help="A dataset name (its test part), an image folder or a training file.")
+@click.option("--part", type=click.Choice(["train", "test", "unseen"]), default="test", show_default=True,
+              help="Which part of a named dataset.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def test(model_dir: Path, data_source: str, part: str, as_json: bool) -> None:
+    """Accuracy, loss, per-class accuracy and confusion matrix of a saved model."""
+    from nnstudio.workflows import test_model
+
+    evaluation = test_model(model_dir, data_source, part=part)
+    if as_json:
+        click.echo(json.dumps(evaluation.to_dict()))
+        return
+    click.echo(f"samples   {evaluation.samples}")
+    click.echo(f"accuracy  {evaluation.accuracy:.4f}")
+    click.echo(f"loss      {evaluation.loss:.4f}")
+    click.echo("per class " + "  ".join(f"{name} {acc:.2f}" for name, acc in evaluation.per_class.items()))
+    click.echo("confusion (rows: true class, columns: predicted)")
+    names = evaluation.class_names
+    width = max(max(len(n) for n in names), max(len(str(v)) for row in evaluation.confusion for v in row))
+    click.echo(" " * (width + 1) + " ".join(n.rjust(width) for n in names))
+    for name, row in zip(names, evaluation.confusion):
+        click.echo(name.rjust(width) + " " + " ".join(str(v).rjust(width) for v in row))
+
+
+# ----------------------------------------------------------------------------- predict
+
+
+@main.command()
+@click.argument("model_dir", type=click.Path(path_type=Path))
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("--top", type=click.IntRange(min=1), default=None,
+              help="Show the K most likely classes [all with --json, 1 otherwise].")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of predictions.")
+def predict(model_dir: Path, inputs: tuple[str, ...], top: int | None, as_json: bool) -> None:
+    """Predict the class of images or of each line of a training/pixel file."""
+    from nnstudio.workflows import predict_inputs
+
+    predictions = predict_inputs(model_dir, inputs, top=top)
+    if as_json:
+        click.echo(json.dumps([p.to_dict() for p in predictions]))
+        return
+    for p in predictions:
+        line = f"{p.input}: {p.class_name} ({p.confidence:.1%})"
+        if top and top > 1:
+            others = list(p.probabilities.items())[1:top]
+            line += "  then " + ", ".join(f"{name} {prob:.1%}" for name, prob in others)
+        click.echo(line)
+
+
+# ----------------------------------------------------------------------------- summary
+
+
+@main.command()
+@click.argument("ref")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def summary(ref: str, as_json: bool) -> None:
+    """Layers, output shapes and parameter counts of a model folder, spec file or preset."""
+    from nnstudio.workflows import summarize
+
+    result = summarize(ref)
+    if as_json:
+        click.echo(json.dumps(result.to_dict()))
+        return
+    shape = lambda dims: "x".join(str(d) for d in dims)  # noqa: E731
+    click.echo(f"{result.name}  input {shape(result.input_shape)}")
+    click.echo(f"{'#':>3}  {'layer':<20} {'output':>12} {'params':>10}")
+    for layer in result.layers:
+        click.echo(f"{layer.index:>3}  {layer.type:<20} {shape(layer.output_shape):>12} {layer.params:>10,}")
+    click.echo(f"total parameters: {result.total_params:,}")
+    if result.class_names:
+        click.echo("classes: " + " ".join(result.class_names))
+
+
+@main.command()
+def presets() -> None:
+    """List the built-in networks."""
+    from nnstudio.spec import count_params, get_preset, preset_names
+
+    for name in preset_names():
+        spec = get_preset(name)
+        shape = "x".join(str(d) for d in spec.input_shape)
+        click.echo(f"{name:<12} input {shape:<8} {len(spec.layers):>2} layers {count_params(spec):>10,} params")
+
+
+# ----------------------------------------------------------------------------- draw
+
+OUT_HELP = "Picture to write: FILE.svg or FILE.png (its folder must exist)."
+
+
+@main.command()
+@click.argument("network")
+@click.option("--out", required=True, type=click.Path(path_type=Path), help=OUT_HELP)
+@click.option("--style", type=click.Choice(["auto", "neurons", "planes"]), default="auto", show_default=True,
+              help="neurons: columns of neurons; planes: CNN feature maps; auto: by the network.")
+@click.option("--input", "input_image", type=click.Path(path_type=Path), default=None,
+              help="An image to run through a trained model: shows every layer's activations.")
+@click.option("--max-neurons", type=click.IntRange(min=2, max=200), default=32, show_default=True,
+              help="Layers bigger than this show their first and last neurons around a ⋮.")
+def draw(network: str, out: Path, style: str, input_image: Path | None, max_neurons: int) -> None:
+    """Draw a network: a model folder (with its trained weights), a spec JSON file or a preset.
+
+    \b
+    See also: draw-data (grids, vectors, one-hot codes, mosaics), draw-function
+    (sigmoid, relu, softmax, ...), draw-weights (kernels, first-layer weights),
+    draw-history (training curves) and gallery (all of them).
+    """
+    import nnstudio.draw as pictures
+
+    pictures.check_path(out)
+    if input_image is not None and style == "auto":
+        svg = pictures.draw_activations(network, input_image, max_neurons=max_neurons)
+    else:
+        svg = pictures.draw_network(network, style=style, input=input_image, max_neurons=max_neurons)
+    click.echo(f"wrote {pictures.save(svg, out)}")
+
+
+@main.command("draw-data")
+@click.argument("source")
+@click.option("--out", required=True, type=click.Path(path_type=Path), help=OUT_HELP)
+@click.option("--what", type=click.Choice(["grid", "vector", "onehot", "mosaic"]), default="grid",
+              show_default=True, help="Pixel grid with values, vectorized row, one-hot code, or mosaic.")
+@click.option("--index", type=click.IntRange(min=0), default=None, help="Which sample (default: one per class).")
+@click.option("--per-class", type=click.IntRange(min=1, max=100), default=25, show_default=True,
+              help="Samples per class in a mosaic.")
+def draw_data(source: str, out: Path, what: str, index: int | None, per_class: int) -> None:
+    """Draw data: a dataset name (shapes, letters, digits, mnist), an image folder or a training file."""
+    import nnstudio.draw as pictures
+
+    pictures.check_path(out)
+    svg = pictures.draw_data(source, what, index=index, per_class=per_class)
+    click.echo(f"wrote {pictures.save(svg, out)}")
+
+
+@main.command("draw-function")
+@click.argument("name", type=click.Choice(["sigmoid", "tanh", "relu", "leaky_relu", "softmax"]))
+@click.option("--out", required=True, type=click.Path(path_type=Path), help=OUT_HELP)
+@click.option("--values", default=None, help="softmax only: comma-separated scores, e.g. 2,1,0.1.")
+@click.option("--classes", default=None, help="softmax only: comma-separated names for the scores.")
+def draw_function(name: str, out: Path, values: str | None, classes: str | None) -> None:
+    """Draw an activation function and its slope, or softmax worked on real numbers."""
+    import nnstudio.draw as pictures
+
+    pictures.check_path(out)
+    if values is not None:
+        if name != "softmax":
+            raise click.BadParameter("--values is for softmax only", param_hint="--values")
+        svg = pictures.draw_softmax(_numbers(values), classes.split(",") if classes else None)
+    else:
+        svg = pictures.draw_function(name)
+    click.echo(f"wrote {pictures.save(svg, out)}")
+
+
+def _numbers(text: str) -> list[float]:
+    try:
+        return [float(part) for part in text.split(",")]
+    except ValueError:
+        raise click.BadParameter(f"{text!r} is not a comma-separated list of numbers",
+                                 param_hint="--values") from None
+
+
+@main.command("draw-weights")
+@click.argument("model_dir", type=click.Path(path_type=Path))
+@click.option("--out", required=True, type=click.Path(path_type=Path), help=OUT_HELP)
+@click.option("--layer", type=click.IntRange(min=0), default=None,
+              help="Conv2D layer index (default: the first); MLPs show their first Dense layer.")
+def draw_weights(model_dir: Path, out: Path, layer: int | None) -> None:
+    """Draw a trained model's weights as images: CNN kernels or an MLP's first layer."""
+    import nnstudio.draw as pictures
+
+    pictures.check_path(out)
+    click.echo(f"wrote {pictures.save(pictures.draw_weights(model_dir, layer), out)}")
+
+
+@main.command("draw-history")
+@click.argument("model_dir", type=click.Path(path_type=Path))
+@click.option("--out", required=True, type=click.Path(path_type=Path), help=OUT_HELP)
+def draw_history(model_dir: Path, out: Path) -> None:
+    """Draw a trained model's loss and accuracy curves, with the overfitting point marked."""
+    import nnstudio.draw as pictures
+
+    pictures.check_path(out)
+    click.echo(f"wrote {pictures.save(pictures.draw_history(model_dir), out)}")
+
+
+@main.command()
+@click.argument("out_dir", type=click.Path(path_type=Path))
+@click.option("--no-train", is_flag=True, help="Skip the small trainings (pictures with real weights).")
+@click.option("--no-png", is_flag=True, help="Write SVG only.")
+def gallery(out_dir: Path, no_train: bool, no_png: bool) -> None:
+    """Write every kind of picture, from the course's own examples, and a README.md showing them."""
+    import nnstudio.draw as pictures
+
+    paths = pictures.build_gallery(out_dir, train=not no_train, png=not no_png)
+    click.echo(f"wrote {len(paths)} files to {out_dir}")
+
+
+# ----------------------------------------------------------------------------- demo
+
+
+@main.command()
+@click.option("--out", default="runs", show_default=True, type=click.Path(path_type=Path),
+              help="Folder for the demo's model folders.")
+def demo(out: Path) -> None:
+    """Train the course's shapes MLP and letters CNN, then predict a few drawings."""
+    from nnstudio.demo import run_demo
+
+    started = time.perf_counter()
+    for line in run_demo(out, progress=ProgressBar):
+        click.echo(line)
+    click.echo(f"demo finished in {time.perf_counter() - started:.0f} s")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
