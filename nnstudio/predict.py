@@ -1,0 +1,223 @@
+"""A trained model ready to answer: class, confidence and probabilities for images,
+vectors or training/pixel files.
+
+Images (paths, PIL images, 2-D arrays) go through the same ``prepare_image`` as the
+training images did, with the Preparation saved with the model; numeric vectors are
+used as they are.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from nnstudio.errors import DataError
+
+log = logging.getLogger(__name__)
+
+PREDICT_BATCH = 256
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """The answer for one input: the winning class, its probability (confidence) and the
+    probabilities of all classes in class order (or the top K, highest first)."""
+
+    input: str
+    class_name: str
+    index: int
+    confidence: float
+    probabilities: dict[str, float]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return {"input", "class", "confidence", "probabilities"} (JSON-ready)."""
+        return {"input": self.input, "class": self.class_name, "confidence": self.confidence,
+                "probabilities": dict(self.probabilities)}
+
+
+@dataclass
+class Model:
+    """A network with what is needed to use it: its spec, class names, image preparation
+    (None: the network takes numeric vectors only) and its training record."""
+
+    spec: Any
+    network: torch.nn.Module
+    class_names: list[str]
+    preparation: Any = None
+    training: dict[str, Any] | None = None
+    path: Path | None = field(default=None, repr=False)
+
+    @property
+    def history(self) -> list[dict[str, float]]:
+        """Return the per-epoch training history saved with the model (empty if none)."""
+        history = (self.training or {}).get("history") or []
+        return list(history["epochs"]) if isinstance(history, dict) else list(history)
+
+    @property
+    def input_size(self) -> int:
+        """Return the number of values one input holds (the spec's input size)."""
+        return math.prod(self.spec.input_shape)
+
+    def predict(self, inputs: Any, top: int | None = None) -> list[Prediction]:
+        """Return one Prediction per input. inputs: an image path, PIL image or 2-D array,
+        a list of those, or a numeric array (N, ...) of N network-ready inputs (N, D) or
+        (N, *input_shape), used as they are (a 2-D array whose rows are not input-sized
+        is one image)."""
+        if top is not None and (isinstance(top, bool) or not isinstance(top, int) or top < 1):
+            raise DataError(f"top must be a whole number of classes, 1 or more; got {top!r}.")
+        labels, x = self._inputs(inputs)
+        probs = self.probabilities(x)
+        return [self._prediction(label, row, top) for label, row in zip(labels, probs)]
+
+    def probabilities(self, x: np.ndarray) -> np.ndarray:
+        """Return softmax probabilities (N, classes) for network-ready inputs (N, *input_shape)."""
+        network = self.network
+        param = next(network.parameters(), None)
+        device = param.device if param is not None else torch.device("cpu")
+        was_training = network.training
+        network.eval()
+        try:
+            with torch.inference_mode():
+                x_t = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)).to(device)
+                out = [torch.softmax(network(xb), dim=1) for xb in x_t.split(PREDICT_BATCH)]
+        finally:
+            network.train(was_training)
+        return torch.cat(out).cpu().numpy() if out else np.zeros((0, len(self.class_names)), np.float32)
+
+    def predict_file(self, path: str | Path, top: int | None = None) -> list[Prediction]:
+        """Return a Prediction per line of a pixel file or training file (class bits ignored),
+        labelled 'path:#row' with rows counted from 1."""
+        from nnstudio.data import read_pixel_file
+
+        pixels = read_pixel_file(path, input_size=self.input_size)  # (N, D)
+        if pixels.shape[1] != self.input_size:
+            raise DataError(f"{path}: {pixels.shape[1]} values per line; the model takes {self.input_size}.")
+        probs = self.probabilities(pixels.reshape((len(pixels),) + tuple(self.spec.input_shape)))
+        return [self._prediction(f"{path}:#{i + 1}", row, top) for i, row in enumerate(probs)]
+
+    def evaluate(self, dataset, *, batch_size: int = 256):
+        """Return the Evaluation (accuracy, loss, per-class, confusion) on dataset, whose
+        classes are matched to the model's by name."""
+        from nnstudio.train import evaluate
+
+        data = self._in_model_classes(dataset)
+        param = next(self.network.parameters(), None)
+        device = str(param.device) if param is not None else "cpu"
+        return evaluate(self.network, data, batch_size=batch_size, device=device)
+
+    def save(self, model_dir: str | Path) -> Path:
+        """Write the model folder (see nnstudio.store.save_model); return its path."""
+        from nnstudio.store import save_model
+
+        return save_model(model_dir, self.network, class_names=self.class_names,
+                          preparation=self.preparation, training=self.training)
+
+    # ---- inputs ----------------------------------------------------------------------
+    def _inputs(self, inputs: Any) -> tuple[list[str], np.ndarray]:
+        """Return (labels, x (N, *input_shape) float32) for what predict() accepts."""
+        if isinstance(inputs, torch.Tensor):
+            inputs = inputs.detach().cpu().numpy()
+        if isinstance(inputs, np.ndarray) and inputs.dtype != object:
+            vectors = self._as_vectors(inputs)
+            if vectors is not None:
+                return [f"#{i + 1}" for i in range(len(vectors))], vectors
+            if inputs.ndim == 2:
+                inputs = [inputs]  # one image
+            else:
+                raise DataError(self._shape_message(f"an array of shape {list(inputs.shape)}"))
+        elif not isinstance(inputs, (list, tuple)):
+            inputs = [inputs]
+        labels, rows = [], []
+        for i, item in enumerate(inputs):
+            label = str(item) if isinstance(item, (str, Path)) else f"#{i + 1}"
+            labels.append(label)
+            rows.append(self._one_input(item, label))
+        if not rows:
+            return [], np.zeros((0,) + tuple(self.spec.input_shape), np.float32)
+        return labels, np.stack(rows)
+
+    def _one_input(self, item: Any, label: str) -> np.ndarray:
+        """Return one input as (*input_shape) float32: an image prepared, a vector as is."""
+        shape = tuple(self.spec.input_shape)
+        if isinstance(item, (list, tuple)) or (isinstance(item, np.ndarray) and item.ndim == 1):
+            vector = np.asarray(item, dtype=np.float32)
+            if vector.size != self.input_size:
+                raise DataError(f"input {label}: {vector.size} values; the model takes {self.input_size}.")
+            return self._finite(vector, label).reshape(shape)
+        if self.preparation is None:
+            raise DataError(
+                f"input {label}: this model takes numeric vectors of {self.input_size} values, not images "
+                "(it was trained without an image preparation). help: give a pixel file or an array of "
+                f"shape (N, {self.input_size}).")
+        from nnstudio.data import prepare_image
+
+        try:
+            image = prepare_image(item, self.preparation)  # (H, W)
+        except DataError as err:
+            raise DataError(f"input {label}: {err}") from err
+        if image.size != self.input_size:
+            raise DataError(f"input {label}: the prepared image has {image.size} pixels; the model takes "
+                            f"{self.input_size}. The saved preparation does not fit the spec.")
+        return image.reshape(shape)
+
+    def _as_vectors(self, array: np.ndarray) -> np.ndarray | None:
+        """Return array as a batch (N, *input_shape) when it is one, else None."""
+        shape = tuple(self.spec.input_shape)
+        if array.ndim >= 2 and math.prod(array.shape[1:]) == self.input_size:
+            x = array.astype(np.float32).reshape((len(array),) + shape)
+            return self._finite(x, "array")
+        if array.ndim == 1 and array.size == self.input_size:
+            return self._finite(array.astype(np.float32).reshape((1,) + shape), "#1")
+        return None
+
+    def _shape_message(self, given: str) -> str:
+        shape = list(self.spec.input_shape)
+        kinds = "image paths, PIL images, 2-D arrays, or " if self.preparation is not None else ""
+        return (f"cannot predict from {given}; the model takes {kinds}numeric arrays of shape "
+                f"(N, {self.input_size}) or (N, {', '.join(map(str, shape))}).")
+
+    @staticmethod
+    def _finite(x: np.ndarray, label: str) -> np.ndarray:
+        if not np.isfinite(x).all():
+            raise DataError(f"input {label}: contains NaN or infinite values.")
+        return x
+
+    def _prediction(self, label: str, row: np.ndarray, top: int | None) -> Prediction:
+        order = np.argsort(-row, kind="stable")
+        best = int(order[0])
+        chosen = order[:top] if top is not None else range(len(row))
+        probabilities = {self.class_names[int(i)]: float(row[int(i)]) for i in chosen}
+        return Prediction(label, self.class_names[best], best, float(row[best]), probabilities)
+
+    def _in_model_classes(self, dataset):
+        """Return dataset relabelled to the model's class order: matched by name, or by
+        position when the names differ but the counts agree (a training file without a
+        '# classes:' line names its classes "1".."k")."""
+        if list(dataset.class_names) == list(self.class_names):
+            return dataset
+        from nnstudio.data import Dataset
+
+        unknown = [c for c in dataset.class_names if c not in self.class_names]
+        if unknown and len(dataset.class_names) == len(self.class_names):
+            log.warning("dataset %r: class names %s taken in order as the model's %s", dataset.name,
+                        dataset.class_names, self.class_names)
+            return Dataset(dataset.x, dataset.y, list(self.class_names), dataset.name, dataset.preparation)
+        if unknown:
+            raise DataError(f"dataset {dataset.name!r} has classes the model does not know: "
+                            f"{', '.join(unknown[:10])}. The model knows: {', '.join(self.class_names)}.")
+
+        mapping = np.array([self.class_names.index(c) for c in dataset.class_names], dtype=np.int64)
+        return Dataset(dataset.x, mapping[dataset.y], list(self.class_names), dataset.name, dataset.preparation)
+
+
+def load(path: str | Path) -> Model:
+    """Return the Model saved in the folder path (see nnstudio.store.load_model)."""
+    from nnstudio.store import load_model
+
+    return load_model(path)

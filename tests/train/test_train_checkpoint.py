@@ -1,0 +1,81 @@
+import json
+
+import pytest
+import torch
+
+from nnstudio.errors import TrainingError
+from nnstudio.model import build_model
+from nnstudio.train import TrainConfig, fit, load_checkpoint
+from nnstudio.train import checkpoint as ckpt
+
+
+def test_checkpoint_holds_everything_needed_and_no_pickle(tmp_path, tiny_net, tiny_data):
+    fit(tiny_net, tiny_data, TrainConfig(epochs=2, validation=0.2, patience=5), checkpoint_dir=tmp_path)
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == ["checkpoint.json", "state-0002.safetensors"]  # older epochs removed, no temp files
+    record, tensors = load_checkpoint(tmp_path)
+    assert record["epoch"] == 2 and len(record["history"]["epochs"]) == 2
+    assert record["config"]["epochs"] == 2 and record["early_stopping"]["best_epoch"] in (1, 2)
+    assert {"rng.shuffle", "rng.torch"} <= set(tensors)
+    assert tensors["rng.shuffle"].dtype == torch.uint8
+    assert any(k.startswith("optimizer.") for k in tensors) and any(k.startswith("best.") for k in tensors)
+    assert set(k[len("model."):] for k in tensors if k.startswith("model.")) == set(tiny_net.state_dict())
+    json.loads((tmp_path / "checkpoint.json").read_text())  # plain JSON
+
+
+def crash_midway(monkeypatch, after_calls):
+    """Make the (after_calls+1)-th file write die after writing half of its bytes."""
+    real = ckpt._write_and_sync
+    calls = {"n": 0}
+
+    def write(handle, data):
+        calls["n"] += 1
+        if calls["n"] > after_calls:
+            handle.write(data[: len(data) // 2])
+            raise OSError("disk full (simulated)")
+        real(handle, data)
+
+    monkeypatch.setattr(ckpt, "_write_and_sync", write)
+
+
+@pytest.mark.parametrize("writes_before_crash", [0, 1])  # crash writing the tensors / the JSON
+def test_crash_while_writing_leaves_previous_checkpoint_loadable(tmp_path, monkeypatch, tiny_spec, tiny_data,
+                                                                 writes_before_crash):
+    config = TrainConfig(epochs=3, batch_size=8)
+    fit(build_model(tiny_spec, seed=0), tiny_data, TrainConfig(epochs=2, batch_size=8), checkpoint_dir=tmp_path)
+    before, _ = load_checkpoint(tmp_path)
+    crash_midway(monkeypatch, writes_before_crash)
+    with pytest.raises(OSError, match="simulated"):
+        fit(build_model(tiny_spec, seed=0), tiny_data, config, checkpoint_dir=tmp_path, resume=True)
+    monkeypatch.undo()
+    record, tensors = load_checkpoint(tmp_path)
+    assert record == before and record["epoch"] == 2
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]  # temp files cleaned up
+    net = build_model(tiny_spec)
+    net.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")})
+    history = fit(net, tiny_data, config, checkpoint_dir=tmp_path, resume=True)  # and training goes on
+    assert [e["epoch"] for e in history] == [1, 2, 3]
+
+
+def test_damaged_checkpoint_is_reported(tmp_path, tiny_net, tiny_data):
+    fit(tiny_net, tiny_data, TrainConfig(epochs=1), checkpoint_dir=tmp_path)
+    state = tmp_path / "state-0001.safetensors"
+    state.write_bytes(state.read_bytes()[:-10] + b"0123456789")
+    with pytest.raises(TrainingError, match="checksum"):
+        load_checkpoint(tmp_path)
+    (tmp_path / "checkpoint.json").write_text("{not json")
+    with pytest.raises(TrainingError, match="checkpoint.json"):
+        load_checkpoint(tmp_path)
+
+
+def test_split_and_join_state_round_trip():
+    net = torch.nn.Linear(3, 2)
+    opt = torch.optim.Adam(net.parameters())
+    net(torch.ones(1, 3)).sum().backward()
+    opt.step()
+    tensors, structure = ckpt.split_state(opt.state_dict(), "optimizer")
+    json.dumps(structure)
+    back = ckpt.join_state(json.loads(json.dumps(structure)), tensors)
+    assert back["state"].keys() == {0, 1}
+    assert torch.equal(back["state"][0]["exp_avg"], opt.state_dict()["state"][0]["exp_avg"])
+    assert back["param_groups"][0]["lr"] == 1e-3
