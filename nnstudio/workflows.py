@@ -174,7 +174,10 @@ def train_model(
 
     spec = resolve_spec(model, data)
     config = TrainConfig.from_options(spec.training, **options)
-    dataset = load_training_data(data, spec, per_class=per_class, seed=config.seed)
+    # A default network is refitted to a training file's sizes, so the file's own
+    # layout decides them; a chosen network dictates the pixel count per line.
+    sizing = None if model is None and is_training_file(data) else spec
+    dataset = load_training_data(data, sizing, per_class=per_class, seed=config.seed)
     spec = fit_spec_to_data(spec, dataset, adapt=model is None)
     network = build_model(spec, seed=config.seed)
     out = Path(out)

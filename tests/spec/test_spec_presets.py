@@ -91,7 +91,7 @@ def test_shapes_mlp_is_the_course_sample():
     assert dense == [(25, "relu"), (20, "relu"), (15, "relu"), (10, "relu"), (5, "softmax")]
     assert [l["rate"] for l in spec.layers if l["type"] == "Dropout"] == [0.2] * 4
     t = spec.training
-    assert (t["optimizer"], t["lr"], t["clip_norm"], t["batch_size"], t["epochs"]) == ("sgd", 0.01, 1.0, 1, 300)
+    assert (t["optimizer"], t["lr"], t["clip_norm"], t["batch_size"], t["epochs"]) == ("sgd", 0.01, 1.0, 1, 40)
 
 
 def test_letters_mlp_has_five_layers_in_all():
