@@ -81,13 +81,19 @@ class Model:
         param = next(network.parameters(), None)
         device = param.device if param is not None else torch.device("cpu")
         was_training = network.training
-        network.eval()
+        # eval()/train() set an attribute on every submodule through nn.Module's slow
+        # __setattr__: for one image that was ~15% of the call. Skip them when the network
+        # is already in eval mode throughout (a loaded model is), the usual case.
+        switch = was_training or any(module.training for module in network.modules())
+        if switch:
+            network.eval()
         try:
             with torch.inference_mode():
                 x_t = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)).to(device)
                 out = [torch.softmax(network(xb), dim=1) for xb in x_t.split(PREDICT_BATCH)]
         finally:
-            network.train(was_training)
+            if switch:
+                network.train(was_training)
         return torch.cat(out).cpu().numpy() if out else np.zeros((0, len(self.class_names)), np.float32)
 
     def predict_file(self, path: str | Path, top: int | None = None) -> list[Prediction]:

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import TINY_MLP, blobs
+from train_samples import TINY_MLP, blobs
 from nnstudio.data import Dataset
 from nnstudio.errors import TrainingError
 from nnstudio.model import build_model

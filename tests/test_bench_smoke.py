@@ -1,0 +1,68 @@
+"""The benchmark pieces run at tiny sizes and produce numbers (no timing is asserted)."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[1] / "bench"
+sys.path.insert(0, str(BENCH))
+
+import accuracy  # noqa: E402
+import data_speed  # noqa: E402
+import limit  # noqa: E402
+import machine  # noqa: E402
+import predict_speed  # noqa: E402
+import train_speed  # noqa: E402
+
+NUMBER = re.compile(r"\d[\d,]*(\.\d+)?")
+
+
+def rows(lines: list[str]) -> list[list[str]]:
+    """Return the cells of every markdown table row below a header separator."""
+    return [[c.strip() for c in line.strip("|").split("|")] for line in lines
+            if line.startswith("|") and not line.startswith("|---")][1:]
+
+
+def test_machine_line_names_cores_cpu_and_torch():
+    line = machine.machine_line()
+    assert "cores" in line and "torch" in line and "threads" in line
+    assert machine.percentile([3.0, 1.0, 2.0], 50) == 2.0
+
+
+def test_overhead_measures_every_contender():
+    data = train_speed.data_mod.load_dataset("shapes", per_class=4)
+    rates = train_speed.measure("shapes-mlp", data, {"epochs": 1, "batch_size": 1}, repeats=1)
+    assert set(rates) == {"bare", "bare-views", "fit"}
+    assert all(len(v) == 1 and v[0] > 0 for v in rates.values())
+
+
+def test_flop_count_follows_the_convention():
+    spec = limit.spec_mod.get_preset("shapes-mlp")  # 25-25-20-15-10-5 Dense layers
+    assert limit.forward_flops(spec) == 2 * (25 * 25 + 25 * 20 + 20 * 15 + 15 * 10 + 10 * 5)
+    cnn = limit.spec_mod.get_preset("letters-cnn")  # first layer: 5x5, 1 -> 16 channels, 25x25 out
+    assert limit.forward_flops(cnn) > 2 * 5 * 5 * 1 * 16 * 25 * 25
+
+
+def test_limit_table_has_a_fraction_per_preset():
+    lines = limit.table(seconds=0.02, repeats=1, presets=["shapes-mlp"], sizes=(64,))
+    (row,) = rows(lines)
+    assert row[0] == "shapes-mlp" and row[-1].endswith("%")
+
+
+@pytest.mark.filterwarnings("ignore")
+def test_accuracy_tables_report_numbers():
+    lines, network, data = accuracy.letters_rows(per_class=2, target=0.99, cap=0.1, epochs=1)
+    assert [r[0] for r in rows(lines)] == ["letters-cnn", "seed-cnn"]
+    digits = rows(accuracy.digits_rows(epochs=1))
+    assert len(digits) == 5 and all(NUMBER.fullmatch(r[1]) for r in digits)
+    latency = rows(predict_speed.table(network, calls=3, batch=5, repeats=1))
+    assert len(latency) == 5 and all(NUMBER.match(r[1]) for r in latency)
+
+
+def test_data_table_reports_rates():
+    table = rows(data_speed.table(letters=26, calls=2, repeats=1))
+    assert len(table) == 3 and all(NUMBER.match(r[1]) for r in table)
