@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # the sibling bench mo
 
 import accuracy  # noqa: E402
 import data_speed  # noqa: E402
+import draw_speed  # noqa: E402
 import limit  # noqa: E402
 import predict_speed  # noqa: E402
 import train_speed  # noqa: E402
@@ -52,12 +53,13 @@ class Sizes:
     predict_batch: int = 1000
     data_letters: int = 1040
     data_calls: int = 200
+    draw_repeats: int = 5
 
 
 FULL = Sizes()
 QUICK = Sizes(repeats=1, overhead_letters=10, overhead_epochs=1, accuracy_letters=10, seed_cap=5.0,
               accuracy_epochs=1, digits_epochs=2, limit_seconds=0.2, limit_repeats=1, predict_calls=30,
-              predict_batch=100, data_letters=52, data_calls=20)
+              predict_batch=100, data_letters=52, data_calls=20, draw_repeats=1)
 
 
 def choose_threads(setting: str) -> list[str]:
@@ -95,6 +97,8 @@ def sections(sizes: Sizes) -> list[tuple[str, list[str]]]:
                 predict_speed.table(network, sizes.predict_calls, sizes.predict_batch)))
     out.append(("5. Data: letter generation and image preparation",
                 data_speed.table(sizes.data_letters, sizes.data_calls)))
+    out.append(("6. Drawing: the two big course networks as SVG and PNG",
+                draw_speed.table(sizes.draw_repeats)))
     return out
 
 

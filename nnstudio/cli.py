@@ -42,9 +42,12 @@ def _one_line(error: BaseException) -> str:
 
 @click.group(cls=NnstudioGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--debug", is_flag=True, help="Show full tracebacks instead of one-line errors.")
+@click.option("--threads", type=click.IntRange(min=1), default=None,
+              help="CPU threads for PyTorch [one per core]. On a busy 2-core machine, 1 is often "
+                   "faster for these small networks (bench/RESULTS.md).")
 @click.version_option(package_name="nnstudio")
 @click.pass_context
-def main(ctx: click.Context, debug: bool) -> None:
+def main(ctx: click.Context, debug: bool, threads: int | None) -> None:
     """nnstudio: build, train, test, draw and explore small image-recognition networks.
 
     \b
@@ -54,6 +57,10 @@ def main(ctx: click.Context, debug: bool) -> None:
       nnstudio summary letters-cnn
     """
     ctx.meta["nnstudio.debug"] = debug
+    if threads is not None:
+        import torch
+
+        torch.set_num_threads(threads)
 
 
 # ----------------------------------------------------------------------------- data

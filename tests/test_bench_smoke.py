@@ -13,6 +13,7 @@ sys.path.insert(0, str(BENCH))
 
 import accuracy  # noqa: E402
 import data_speed  # noqa: E402
+import draw_speed  # noqa: E402
 import limit  # noqa: E402
 import machine  # noqa: E402
 import predict_speed  # noqa: E402
@@ -66,3 +67,10 @@ def test_accuracy_tables_report_numbers():
 def test_data_table_reports_rates():
     table = rows(data_speed.table(letters=26, calls=2, repeats=1))
     assert len(table) == 3 and all(NUMBER.match(r[1]) for r in table)
+
+
+def test_drawing_table_times_every_picture():
+    table = rows(draw_speed.table(repeats=1, per_class=2))
+    assert [row[0].split()[0] for row in table] == ["letters-mlp", "letters-cnn", "letters-cnn"]
+    for row in table:
+        assert float(row[1]) > 0 and float(row[2]) > 0

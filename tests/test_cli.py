@@ -135,3 +135,14 @@ def test_draw_with_an_input_that_cannot_be_prepared(tmp_path: Path):
     Image.new("L", (20, 20), 255).save(blank)
     result = run("draw", model_dir, "--input", blank, "--out", tmp_path / "a.svg")
     assert_one_line_error(result, "blank.png")
+
+
+def test_threads_option_sets_torch_threads():
+    import torch
+
+    before = torch.get_num_threads()
+    try:
+        assert run("--threads", "1", "summary", "shapes-mlp").exit_code == 0
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)
