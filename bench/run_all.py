@@ -26,7 +26,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # the sibling bench modules
 
-import accuracy  # noqa: E402
+import time_to_accuracy as accuracy  # noqa: E402
 import data_speed  # noqa: E402
 import draw_speed  # noqa: E402
 import limit  # noqa: E402

@@ -11,7 +11,7 @@ import pytest
 BENCH = Path(__file__).resolve().parents[1] / "bench"
 sys.path.insert(0, str(BENCH))
 
-import accuracy  # noqa: E402
+import time_to_accuracy as accuracy  # noqa: E402
 import data_speed  # noqa: E402
 import draw_speed  # noqa: E402
 import limit  # noqa: E402

@@ -57,7 +57,7 @@ def test_glyphs_fit_their_cell():
 
 
 def test_defaults_and_bad_requests():
-    assert letters_mod.LETTERS_TRAIN_PER_CLASS == 1000
+    assert letters_mod.LETTERS_TRAIN_PER_CLASS == 500
     with pytest.raises(DataError, match="part"):
         load_dataset("letters", "validation")
     with pytest.raises(DataError, match="per_class"):

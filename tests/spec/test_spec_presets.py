@@ -27,7 +27,7 @@ PARAMS = {
     "letters-cnn": 25 * 16 + 4 * 16 + 25 * 16 * 32 + 4 * 32 + 25 * 32 * 64 + 4 * 64 + 3136 * 128 + 128 + 128 * 26 + 26,
     "digits-mlp": 64 * 512 + 512 + 512 * 256 + 256 + 256 * 10 + 10,
     "digits-cnn": 9 * 32 + 4 * 32 + 9 * 32 * 64 + 4 * 64 + 1024 * 128 + 128 + 128 * 10 + 10,
-    "mnist-cnn": 16 * 32 + 4 * 32 + 16 * 32 * 64 + 4 * 64 + 3136 * 128 + 128 + 128 * 10 + 10,
+    "mnist-cnn": 9 * 32 + 4 * 32 + 9 * 32 * 64 + 4 * 64 + 3136 * 128 + 128 + 128 * 10 + 10,
     "seed-cnn": 144 * 32 + 32 + 36 * 32 * 64 + 64 + 9 * 64 * 128 + 128 + 4608 * 128 + 128 + 128 * 26 + 26,
 }
 
@@ -91,7 +91,7 @@ def test_shapes_mlp_is_the_course_sample():
     assert dense == [(25, "relu"), (20, "relu"), (15, "relu"), (10, "relu"), (5, "softmax")]
     assert [l["rate"] for l in spec.layers if l["type"] == "Dropout"] == [0.2] * 4
     t = spec.training
-    assert (t["optimizer"], t["lr"], t["clip_norm"], t["batch_size"], t["epochs"]) == ("sgd", 0.01, 1.0, 1, 40)
+    assert (t["optimizer"], t["lr"], t["clip_norm"], t["batch_size"], t["epochs"]) == ("sgd", 0.01, 1.0, 1, 80)
 
 
 def test_letters_mlp_has_five_layers_in_all():

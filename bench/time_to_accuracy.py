@@ -6,7 +6,7 @@
 - digits-cnn and digits-mlp against scikit-learn's MLPClassifier, SVC (rbf) and
   LogisticRegression on the same train/test split of the 8x8 digits: test accuracy and fit seconds.
 
-    .venv/bin/python bench/accuracy.py [--letters 100] [--cap 180]
+    .venv/bin/python bench/time_to_accuracy.py [--letters 100] [--cap 180]
 """
 
 from __future__ import annotations
