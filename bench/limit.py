@@ -17,7 +17,6 @@ import argparse
 import math
 import os
 import statistics
-import time
 
 import numpy as np
 import torch

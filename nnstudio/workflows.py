@@ -190,7 +190,6 @@ def train_model(
         checkpoint_dir=checkpoint_dir,
         resume=resume,
     )
-    preparation = dataset.preparation.to_dict() if dataset.preparation is not None else None
     save_model(
         out,
         network,
@@ -204,7 +203,7 @@ def train_model(
         },
     )
     _remove_tree(checkpoint_dir)
-    log.info("saved %s (preparation %s)", out, preparation)
+    log.info("saved %s", out)
     return load_model(out)
 
 

@@ -12,15 +12,6 @@ from nnstudio.model import LayerActivation, Network, build_model
 from nnstudio.spec import Spec, count_params, count_trainable_params, get_preset, infer_shapes, preset_names
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """These tensors are tiny: on a busy 2-core machine, thread hand-offs would dominate."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def tiny(*layers: dict, input_shape=(1, 6, 6)) -> Spec:
     return Spec.from_dict({"name": "t", "input_shape": list(input_shape), "layers": list(layers)})
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
 import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -13,15 +12,6 @@ from nnstudio.model import build_model
 from nnstudio.spec import Spec, count_params, count_trainable_params, infer_shapes, output_size
 
 ACTIVATIONS = ["linear", "relu", "leaky_relu", "sigmoid", "tanh"]
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """These tensors are tiny: on a busy 2-core machine, thread hand-offs would dominate."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def size_field(draw, low: int, high: int) -> int | list[int]:

@@ -1,6 +1,5 @@
 """Small seeded data and networks for the training tests (fast on a CPU)."""
 
-import numpy as np
 import pytest
 
 from nnstudio.data import Dataset
