@@ -4,7 +4,7 @@ import nnstudio.data as data
 from nnstudio.errors import DataError
 
 
-def test_contract_names_are_exported():
+def test_public_names_are_exported():
     for name in ("Dataset", "Preparation", "prepare_image", "load_dataset", "DATASET_NAMES",
                  "read_training_file", "read_pixel_file", "write_training_file", "write_image_folder",
                  "BROKEN_SQUARE", "SHAPES"):
