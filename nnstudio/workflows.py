@@ -12,6 +12,7 @@ can script exactly what the shell does:
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,7 @@ from nnstudio.data import (
     write_image_folder,
     write_training_file,
 )
+from nnstudio.data.sources import TRAINING_FILE_SUFFIXES
 from nnstudio.errors import DataError, NnstudioError, SpecError
 from nnstudio.spec import (
     DEFAULT_PRESETS,
@@ -38,9 +40,6 @@ from nnstudio.spec import (
 )
 
 log = logging.getLogger(__name__)
-
-TRAINING_FILE_SUFFIXES = (".dat", ".txt")
-
 
 # ----------------------------------------------------------------------------- data
 
@@ -85,27 +84,17 @@ def load_training_data(
     seed: int = 0,
 ) -> Dataset:
     """Load a named dataset, a folder or a training file, shaped for `spec` when given."""
-    source_text = str(source)
-    if source_text in DATASET_NAMES:
-        return load_dataset(source_text, part, per_class=per_class, seed=seed)
-    path = Path(source)
-    if not path.exists():
-        raise DataError(
-            f"--data {source_text}: no such file or folder, and not a named dataset "
-            f"({', '.join(DATASET_NAMES)})"
-        )
-    if is_training_file(path):
+    if str(source) in DATASET_NAMES:
+        return load_dataset(str(source), part, per_class=per_class, seed=seed)
+    if is_training_file(source):
         input_size = _input_size(spec) if spec is not None else None
-        return load_dataset(path, part, input_size=input_size)
+        return load_dataset(source, part, input_size=input_size)
     size = _image_size(spec) if spec is not None else None
-    return load_dataset(path, part, size=size, seed=seed)
+    return load_dataset(source, part, size=size, seed=seed)
 
 
 def _input_size(spec: Spec) -> int:
-    total = 1
-    for dim in spec.input_shape:
-        total *= dim
-    return total
+    return math.prod(spec.input_shape)
 
 
 def _image_size(spec: Spec) -> tuple[int, int] | None:
@@ -221,27 +210,11 @@ def test_model(model_dir: str | Path, data: str | Path, *, part: str = "test"):
     from nnstudio.store import load_model
 
     model = load_model(model_dir)
-    dataset = load_training_data(data, model.spec, part=part)
-    _check_classes(model.class_names, dataset)
-    return model.evaluate(dataset)
+    # Model.evaluate matches the data's classes to the model's by name.
+    return model.evaluate(load_training_data(data, model.spec, part=part))
 
 
 test_model.__test__ = False  # not a pytest test, despite its name
-
-
-def _check_classes(class_names: Sequence[str], dataset: Dataset) -> None:
-    if list(class_names) != list(dataset.class_names):
-        if len(class_names) != dataset.num_classes:
-            raise DataError(
-                f"the data has {dataset.num_classes} classes ({_preview(dataset.class_names)}) "
-                f"but the model knows {len(class_names)} ({_preview(class_names)})"
-            )
-        log.warning("class names differ: data %s, model %s", dataset.class_names, class_names)
-
-
-def _preview(names: Sequence[str], limit: int = 6) -> str:
-    shown = ", ".join(names[:limit])
-    return shown + (", ..." if len(names) > limit else "")
 
 
 def predict_inputs(model_dir: str | Path, inputs: Iterable[str | Path], *, top: int | None = None):

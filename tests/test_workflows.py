@@ -66,3 +66,18 @@ def test_testing_on_data_with_other_classes_is_an_error(tmp_path: Path):
     train_model("shapes", out=tmp_path / "shapes", epochs=1)
     with pytest.raises(DataError, match="classes"):
         test_model(tmp_path / "shapes", "digits")
+
+
+def test_testing_on_a_folder_with_some_of_the_classes(tmp_path: Path):
+    from PIL import Image
+
+    from nnstudio.data import SHAPE_BITMAPS
+
+    train_model("shapes", out=tmp_path / "shapes", epochs=1)
+    for name in ("x", "plus"):  # a subset, in another order than the model's classes
+        (tmp_path / "few" / name).mkdir(parents=True)
+        pixels = ((1 - SHAPE_BITMAPS[name]) * 255).astype(np.uint8)  # dark ink on white
+        Image.fromarray(pixels).resize((50, 50), Image.NEAREST).save(tmp_path / "few" / name / "1.png")
+    evaluation = test_model(tmp_path / "shapes", tmp_path / "few")
+    assert evaluation.samples == 2
+    assert evaluation.class_names == ["square", "rhombus", "plus", "x", "line"]
