@@ -268,6 +268,14 @@ def presets() -> None:
 OUT_HELP = "Picture to write: FILE.svg or FILE.png (its folder must exist)."
 
 
+def _write_picture(out: Path, make_svg) -> None:
+    """Check `out` before any work (a bad path fails fast), then draw, save and report."""
+    import nnstudio.draw as pictures
+
+    pictures.check_path(out)
+    click.echo(f"wrote {pictures.save(make_svg(pictures), out)}")
+
+
 @main.command()
 @click.argument("network")
 @click.option("--out", required=True, type=click.Path(path_type=Path), help=OUT_HELP)
@@ -285,14 +293,12 @@ def draw(network: str, out: Path, style: str, input_image: Path | None, max_neur
     (sigmoid, relu, softmax, ...), draw-weights (kernels, first-layer weights),
     draw-history (training curves) and gallery (all of them).
     """
-    import nnstudio.draw as pictures
+    def make_svg(pictures):
+        if input_image is not None and style == "auto":
+            return pictures.draw_activations(network, input_image, max_neurons=max_neurons)
+        return pictures.draw_network(network, style=style, input=input_image, max_neurons=max_neurons)
 
-    pictures.check_path(out)
-    if input_image is not None and style == "auto":
-        svg = pictures.draw_activations(network, input_image, max_neurons=max_neurons)
-    else:
-        svg = pictures.draw_network(network, style=style, input=input_image, max_neurons=max_neurons)
-    click.echo(f"wrote {pictures.save(svg, out)}")
+    _write_picture(out, make_svg)
 
 
 @main.command("draw-data")
@@ -305,11 +311,7 @@ def draw(network: str, out: Path, style: str, input_image: Path | None, max_neur
               help="Samples per class in a mosaic.")
 def draw_data(source: str, out: Path, what: str, index: int | None, per_class: int) -> None:
     """Draw data: a dataset name (shapes, letters, digits, mnist), an image folder or a training file."""
-    import nnstudio.draw as pictures
-
-    pictures.check_path(out)
-    svg = pictures.draw_data(source, what, index=index, per_class=per_class)
-    click.echo(f"wrote {pictures.save(svg, out)}")
+    _write_picture(out, lambda pictures: pictures.draw_data(source, what, index=index, per_class=per_class))
 
 
 @main.command("draw-function")
@@ -319,16 +321,15 @@ def draw_data(source: str, out: Path, what: str, index: int | None, per_class: i
 @click.option("--classes", default=None, help="softmax only: comma-separated names for the scores.")
 def draw_function(name: str, out: Path, values: str | None, classes: str | None) -> None:
     """Draw an activation function and its slope, or softmax worked on real numbers."""
-    import nnstudio.draw as pictures
+    if values is not None and name != "softmax":
+        raise click.BadParameter("--values is for softmax only", param_hint="--values")
 
-    pictures.check_path(out)
-    if values is not None:
-        if name != "softmax":
-            raise click.BadParameter("--values is for softmax only", param_hint="--values")
-        svg = pictures.draw_softmax(_numbers(values), classes.split(",") if classes else None)
-    else:
-        svg = pictures.draw_function(name)
-    click.echo(f"wrote {pictures.save(svg, out)}")
+    def make_svg(pictures):
+        if values is not None:
+            return pictures.draw_softmax(_numbers(values), classes.split(",") if classes else None)
+        return pictures.draw_function(name)
+
+    _write_picture(out, make_svg)
 
 
 def _numbers(text: str) -> list[float]:
@@ -346,10 +347,7 @@ def _numbers(text: str) -> list[float]:
               help="Conv2D layer index (default: the first); MLPs show their first Dense layer.")
 def draw_weights(model_dir: Path, out: Path, layer: int | None) -> None:
     """Draw a trained model's weights as images: CNN kernels or an MLP's first layer."""
-    import nnstudio.draw as pictures
-
-    pictures.check_path(out)
-    click.echo(f"wrote {pictures.save(pictures.draw_weights(model_dir, layer), out)}")
+    _write_picture(out, lambda pictures: pictures.draw_weights(model_dir, layer))
 
 
 @main.command("draw-history")
@@ -357,10 +355,7 @@ def draw_weights(model_dir: Path, out: Path, layer: int | None) -> None:
 @click.option("--out", required=True, type=click.Path(path_type=Path), help=OUT_HELP)
 def draw_history(model_dir: Path, out: Path) -> None:
     """Draw a trained model's loss and accuracy curves, with the overfitting point marked."""
-    import nnstudio.draw as pictures
-
-    pictures.check_path(out)
-    click.echo(f"wrote {pictures.save(pictures.draw_history(model_dir), out)}")
+    _write_picture(out, lambda pictures: pictures.draw_history(model_dir))
 
 
 @main.command()
