@@ -21,7 +21,8 @@ from PIL import Image
 
 from nnstudio.data import load_dataset
 from nnstudio.model import build_model
-from nnstudio.store import load_model, save_model
+from nnstudio.predict import load_model
+from nnstudio.store import save_model
 
 from machine import machine_line, median_seconds, percentile
 
@@ -62,7 +63,7 @@ def table(network=None, calls: int = 300, batch: int = 1000, repeats: int = 3) -
     finally:
         torch.set_num_threads(threads)
     batch_seconds = median_seconds(lambda: model.predict(images), repeats)
-    prepared = model._inputs(images[:batch])[1]  # (N, 1, 50, 50) network-ready
+    prepared = model.prepare(images[:batch])  # (N, 1, 50, 50) network-ready
     forward_seconds = median_seconds(lambda: model.probabilities(prepared), repeats)
     return [machine_line(), "",
             f"letters-cnn loaded from its model folder; inputs: 50x50 greyscale PIL letters; "

@@ -1,7 +1,7 @@
 """Accuracy of every dataset's preset with its default options, as a new user gets it.
 
 For each row this does what `nnstudio train --data NAME --out M --seed S` followed by
-`nnstudio test M --data NAME` does (workflows.train_model, then workflows.test_model on
+`nnstudio test M --data NAME` does (workflows.train_model, then workflows.evaluate_model on
 the test part; letters also on the "unseen" part, fonts never trained on), and writes
 bench/ACCURACY.md: preset, data, samples, epochs, training seconds (data generation
 included), accuracies, seed, with the machine and the date.
@@ -26,7 +26,7 @@ import numpy as np
 import torch
 
 from nnstudio.data import BROKEN_SQUARE, SHAPE_BITMAPS, SHAPES
-from nnstudio.workflows import test_model, train_model
+from nnstudio.workflows import evaluate_model, train_model
 
 sys.path.insert(0, str(Path(__file__).parent))
 from machine import machine_line  # noqa: E402
@@ -49,10 +49,10 @@ def measure(preset: str, data: str, seed: int, folder: Path) -> dict:
     model = train_model(data, out=out, model=preset, seed=seed)
     seconds = time.perf_counter() - started
     row = {"preset": preset, "data": data, "seed": seed, "seconds": seconds,
-           "test": test_model(out, data).accuracy, "unseen": None, "extra": ""}
+           "test": evaluate_model(out, data).accuracy, "unseen": None, "extra": ""}
     row["samples"], row["epochs"] = _samples_and_epochs(out)
     if data == "letters":
-        row["unseen"] = test_model(out, data, part="unseen").accuracy
+        row["unseen"] = evaluate_model(out, data, part="unseen").accuracy
     if data == "shapes":
         row["extra"] = _shapes_checks(model)
     return row

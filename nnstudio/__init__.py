@@ -34,7 +34,7 @@ _LAZY = {
     "Model": "nnstudio.predict",
     "Prediction": "nnstudio.predict",
     "save_model": "nnstudio.store",
-    "load_model": "nnstudio.store",
+    "load_model": "nnstudio.predict",
     "fit": "nnstudio.train",
     "evaluate": "nnstudio.train",
     "Evaluation": "nnstudio.train",

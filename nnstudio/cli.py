@@ -16,6 +16,7 @@ from typing import Any
 import click
 
 from nnstudio.errors import NnstudioError
+from nnstudio.train.callbacks import BatchLogs, EpochLogs, TrainBegin, TrainEnd
 
 DATASETS = ("shapes", "letters", "digits", "mnist")
 
@@ -91,41 +92,79 @@ def data(name: str, out: Path, per_class: int | None, size: int | None, seed: in
 # ----------------------------------------------------------------------------- train
 
 
+class TrainingOption(click.ParamType):
+    """A training option's value, checked by its declaration in TrainConfig, so the
+    CLI says exactly what the library would ("must be a float in the range ...")."""
+
+    def __init__(self, spec: Any) -> None:
+        self.spec = spec
+        self.name = spec.kind.__name__ if spec.choices is None else "choice"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
+        from nnstudio.errors import TrainingError
+
+        if not isinstance(value, str):
+            return value
+        spec = self.spec
+        if spec.choices is None and spec.name != "device":
+            try:
+                value = spec.kind(value)
+            except ValueError:
+                self.fail(f"{value!r} is not {'a whole number' if spec.kind is int else 'a number'}; "
+                          f"it must be {spec.allowed()}.", param, ctx)
+        if spec.name == "device":
+            return value
+        try:
+            return spec.check(value)
+        except TrainingError as err:
+            self.fail(str(err), param, ctx)
+
+    def get_metavar(self, param: Any, ctx: Any = None) -> str | None:
+        return "[" + "|".join(self.spec.choices) + "]" if self.spec.choices else None
+
+
+def training_options(command: Any) -> Any:
+    """Add one --option per TrainConfig field (declared there: type, bounds, choices, help)."""
+    from nnstudio.train.config import option_specs
+
+    for spec in reversed(option_specs()):
+        default = "none" if spec.default is None else spec.default
+        if spec.name == "lr":
+            default = "0.01 for sgd, 0.001 for adam"
+        help_text = f"{spec.help} [default: the network's own, else {default}]"
+        command = click.option("--" + spec.name.replace("_", "-"), spec.name, type=TrainingOption(spec),
+                               default=None, help=help_text)(command)
+    return command
+
+
 @main.command()
 @click.option("--data", "data_source", required=True,
               help="A dataset name (shapes, letters, digits, mnist), an image folder or a training file.")
 @click.option("--model", default=None,
-              help="A preset name or a spec JSON file [default: the dataset's preset].")
+              help="A preset name or a spec JSON file [default: chosen for the data].")
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="Model folder to write.")
-@click.option("--epochs", type=click.IntRange(min=1), default=None, help="Passes over the data [preset's].")
-@click.option("--batch-size", type=click.IntRange(min=1), default=None, help="Samples per step [preset's].")
-@click.option("--optimizer", type=click.Choice(["sgd", "adam"]), default=None, help="[preset's]")
-@click.option("--lr", type=click.FloatRange(min=0, min_open=True), default=None, help="Learning rate [preset's].")
-@click.option("--lr-decay", type=click.Choice(["none", "exponential", "step", "cosine"]), default=None,
-              help="Learning-rate decay per epoch [preset's].")
-@click.option("--decay-rate", type=click.FloatRange(min=0, max=1, min_open=True), default=None,
-              help="Factor for exponential (per epoch) and step decay.")
-@click.option("--clip-norm", type=click.FloatRange(min=0, min_open=True), default=None,
-              help="Clip the gradient norm to this value.")
-@click.option("--validation", type=click.FloatRange(min=0, max=0.9), default=None,
-              help="Fraction of the data held out for validation (stratified).")
-@click.option("--patience", type=click.IntRange(min=1), default=None,
-              help="Stop after this many epochs without a better validation loss; keep the best weights.")
 @click.option("--per-class", type=click.IntRange(min=1), default=None,
-              help="Generated samples per class (letters, shapes).")
-@click.option("--seed", type=int, default=None, help="Random seed [0]; same seed, same weights.")
-@click.option("--device", type=click.Choice(["cpu", "cuda"]), default=None, help="[cpu]")
+              help="Generated samples per class (built-in datasets).")
 @click.option("--resume", is_flag=True, help="Continue an interrupted run from its last checkpoint.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
+@training_options
 def train(data_source: str, model: str | None, out: Path, per_class: int | None, resume: bool,
           quiet: bool, **options: Any) -> None:
     """Train a network and save it as a model folder (model.json + weights.safetensors)."""
-    from nnstudio.workflows import train_model
+    from nnstudio.workflows import checkpoint_folder, train_model
 
     progress = [] if quiet else [ProgressBar()]
-    trained = train_model(data_source, out=out, model=model, per_class=per_class, resume=resume,
-                          callbacks=progress, **options)
-    history = trained.training.get("history", [])
+    try:
+        trained = train_model(data_source, out=out, model=model, per_class=per_class, resume=resume,
+                              callbacks=progress, **options)
+    except KeyboardInterrupt:
+        for bar in progress:
+            bar.close()
+        folder = checkpoint_folder(out)
+        click.echo(f"interrupted; the checkpoint is kept in {folder}. help: run the same command with "
+                   "--resume to continue from it.", err=True)
+        sys.exit(130)
+    history = trained.training.get("history", []) if trained.training else []
     last = history[-1] if history else {}
     figures = "  ".join(f"{key} {_fmt(last[key])}" for key in
                         ("loss", "accuracy", "val_loss", "val_accuracy") if key in last)
@@ -137,34 +176,47 @@ def _fmt(value: float) -> str:
 
 
 class ProgressBar:
-    """A training callback that draws a rich progress bar with the epoch's metrics and ETA."""
+    """A training callback that draws a rich progress bar: epoch, batch progress within
+    long epochs, the epoch's metrics and the time left."""
+
+    METRICS = {"loss": "loss", "accuracy": "accuracy", "val_loss": "val_loss", "val_accuracy": "val_accuracy"}
 
     def __init__(self) -> None:
-        self._progress = None
-        self._task = None
+        self._progress: Any = None
+        self._task: Any = None
+        self._batches = 1
 
-    def on_train_begin(self, info: dict[str, Any]) -> None:
+    def on_train_begin(self, info: TrainBegin) -> None:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
         self._progress = Progress(
-            TextColumn("epoch"), MofNCompleteColumn(), BarColumn(), TimeRemainingColumn(),
+            TextColumn("epoch"), MofNCompleteColumn(), BarColumn(bar_width=20), TimeRemainingColumn(),
             TextColumn("{task.fields[metrics]}"), transient=False, console=_stderr_console(),
         )
         self._progress.start()
-        start = int(info.get("initial_epoch", 0))
-        self._task = self._progress.add_task("train", total=int(info["epochs"]), completed=start,
-                                             metrics="")
+        self._batches = max(int(info["batches_per_epoch"]), 1)
+        done = info["start_epoch"] - 1 + info["start_batch"] / self._batches
+        self._task = self._progress.add_task("train", total=int(info["epochs"]), completed=done, metrics="")
 
-    def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> None:
-        names = {"loss": "loss", "accuracy": "acc", "val_loss": "val_loss", "val_accuracy": "val_acc"}
-        metrics = "  ".join(f"{short} {logs[key]:.4f}" for key, short in names.items() if key in logs)
+    def on_batch_end(self, step: int, logs: BatchLogs) -> None:
+        done = logs["epoch"] - 1 + logs["batch"] / self._batches
+        metrics = f"batch {logs['batch']}/{logs['batches']}  loss {logs['loss']:.4f}"
+        self._progress.update(self._task, completed=done, metrics=metrics)
+
+    def on_epoch_end(self, epoch: int, logs: EpochLogs) -> None:
+        metrics = "  ".join(f"{short} {logs[key]:.4f}"  # type: ignore[literal-required]
+                            for key, short in self.METRICS.items() if key in logs)
         if logs.get("overfitting"):
             metrics += "  overfitting?"
         self._progress.update(self._task, completed=epoch, metrics=metrics)
 
-    def on_train_end(self, logs: dict[str, Any]) -> None:
+    def on_train_end(self, logs: TrainEnd) -> None:
+        self.close()
+
+    def close(self) -> None:
         if self._progress is not None:
             self._progress.stop()
+            self._progress = None
 
 
 def _stderr_console():
@@ -185,9 +237,9 @@ def _stderr_console():
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def test(model_dir: Path, data_source: str, part: str, as_json: bool) -> None:
     """Accuracy, loss, per-class accuracy and confusion matrix of a saved model."""
-    from nnstudio.workflows import test_model
+    from nnstudio.workflows import evaluate_model
 
-    evaluation = test_model(model_dir, data_source, part=part)
+    evaluation = evaluate_model(model_dir, data_source, part=part)
     if as_json:
         click.echo(json.dumps(evaluation.to_dict()))
         return
@@ -364,9 +416,9 @@ def draw_history(model_dir: Path, out: Path) -> None:
 @click.option("--no-png", is_flag=True, help="Write SVG only.")
 def gallery(out_dir: Path, no_train: bool, no_png: bool) -> None:
     """Write every kind of picture, from the course's own examples, and a README.md showing them."""
-    import nnstudio.draw as pictures
+    from nnstudio.gallery import build_gallery
 
-    paths = pictures.build_gallery(out_dir, train=not no_train, png=not no_png)
+    paths = build_gallery(out_dir, train=not no_train, png=not no_png)
     click.echo(f"wrote {len(paths)} files to {out_dir}")
 
 

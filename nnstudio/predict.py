@@ -1,9 +1,11 @@
 """A trained model ready to answer: class, confidence and probabilities for images,
 vectors or training/pixel files.
 
-Images (paths, PIL images, 2-D arrays) go through the same ``prepare_image`` as the
-training images did, with the Preparation saved with the model; numeric vectors are
-used as they are.
+``Model.prepare`` is the one path from what a user gives (image path, PIL image, 2-D
+array, 5x5 list, numeric vectors) to the exact network input: images go through the
+same ``prepare_image`` as the training images did, with the Preparation saved with the
+model; numeric vectors are used as they are. Prediction, drawing and the studio all
+call it, and ``Model.activations`` shows what each layer makes of one input.
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ from typing import Any
 import numpy as np
 import torch
 
+from nnstudio.data import Dataset, Preparation, prepare_image, read_pixel_file
 from nnstudio.errors import DataError
+from nnstudio.store import read_model_folder, save_model
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +75,7 @@ class Model:
         is one image)."""
         if top is not None and (isinstance(top, bool) or not isinstance(top, int) or top < 1):
             raise DataError(f"top must be a whole number of classes, 1 or more; got {top!r}.")
-        labels, x = self._inputs(inputs)
+        labels, x = self._prepared(inputs)
         probs = self.probabilities(x)
         return [self._prediction(label, row, top) for label, row in zip(labels, probs)]
 
@@ -98,19 +102,17 @@ class Model:
 
     def predict_file(self, path: str | Path, top: int | None = None) -> list[Prediction]:
         """Return a Prediction per line of a pixel file or training file (class bits ignored),
-        labelled 'path:#row' with rows counted from 1."""
-        from nnstudio.data import read_pixel_file
-
+        labelled 'path:line N' with lines counted from 1."""
         pixels = read_pixel_file(path, input_size=self.input_size)  # (N, D)
         if pixels.shape[1] != self.input_size:
             raise DataError(f"{path}: {pixels.shape[1]} values per line; the model takes {self.input_size}.")
         probs = self.probabilities(pixels.reshape((len(pixels),) + tuple(self.spec.input_shape)))
-        return [self._prediction(f"{path}:#{i + 1}", row, top) for i, row in enumerate(probs)]
+        return [self._prediction(f"{path}:line {i + 1}", row, top) for i, row in enumerate(probs)]
 
     def evaluate(self, dataset, *, batch_size: int = 256):
         """Return the Evaluation (accuracy, loss, per-class, confusion) on dataset, whose
         classes are matched to the model's by name."""
-        from nnstudio.train import evaluate
+        from nnstudio.train import evaluate  # training code loads only for an evaluation
 
         data = self._in_model_classes(dataset)
         param = next(self.network.parameters(), None)
@@ -119,14 +121,44 @@ class Model:
 
     def save(self, model_dir: str | Path) -> Path:
         """Write the model folder (see nnstudio.store.save_model); return its path."""
-        from nnstudio.store import save_model
-
         return save_model(model_dir, self.network, class_names=self.class_names,
                           preparation=self.preparation, training=self.training)
 
     # ---- inputs ----------------------------------------------------------------------
-    def _inputs(self, inputs: Any) -> tuple[list[str], np.ndarray]:
-        """Return (labels, x (N, *input_shape) float32) for what predict() accepts."""
+    def prepare(self, inputs: Any) -> np.ndarray:
+        """Return what the network receives for inputs, as float32 (N, *input_shape).
+
+        inputs: an image path, PIL image or 2-D array (one image, prepared as in
+        training), a flat list or 1-D array of input_size values, a list of any of
+        those, or a numeric array (N, ...) of N network-ready inputs, used as it is.
+        """
+        return self._prepared(inputs)[1]
+
+    def activations(self, input: Any) -> dict[str, Any]:
+        """Return, for ONE input, what every layer outputs (JSON-ready):
+        {"input": {"shape", "values"}, "layers": [{"index", "type", "name", "shape",
+        "values"}, ...], "class_names": [...], "probabilities": [...]}. The last layer's
+        values are the class probabilities (softmax applied)."""
+        x = self._one(input)  # (*input_shape)
+        layers = []
+        for act in self.network.activations(x):
+            layers.append({"index": act.index, "type": act.type, "name": f"{act.index} {act.type}",
+                           "shape": list(act.output.shape), "values": np.round(act.output, 6).tolist()})
+        probabilities = layers[-1]["values"] if layers else []
+        return {"input": {"shape": list(x.shape), "values": np.round(x, 6).tolist()}, "layers": layers,
+                "class_names": list(self.class_names), "probabilities": probabilities}
+
+    def _one(self, input: Any) -> np.ndarray:
+        """Return one input as (*input_shape) float32; DataError when input holds several."""
+        if isinstance(input, (list, tuple)) and np.asarray(input, dtype=object).size == self.input_size:
+            input = [np.asarray(input, dtype=np.float32).ravel()]  # a 5x5 list is one input
+        x = self.prepare(input)
+        if len(x) != 1:
+            raise DataError(f"activations: expected one input, got {len(x)}.")
+        return x[0]
+
+    def _prepared(self, inputs: Any) -> tuple[list[str], np.ndarray]:
+        """Return (labels, x (N, *input_shape) float32) for what prepare() accepts."""
         if isinstance(inputs, torch.Tensor):
             inputs = inputs.detach().cpu().numpy()
         if isinstance(inputs, np.ndarray) and inputs.dtype != object:
@@ -156,21 +188,35 @@ class Model:
             if vector.size != self.input_size:
                 raise DataError(f"input {label}: {vector.size} values; the model takes {self.input_size}.")
             return self._finite(vector, label).reshape(shape)
-        if self.preparation is None:
-            raise DataError(
-                f"input {label}: this model takes numeric vectors of {self.input_size} values, not images "
-                "(it was trained without an image preparation). help: give a pixel file or an array of "
-                f"shape (N, {self.input_size}).")
-        from nnstudio.data import prepare_image
-
+        preparation = self.image_preparation(label)
+        if isinstance(item, (str, Path)) and not Path(item).is_file():
+            raise DataError(f"input {label}: no such image file. help: give a PNG or JPEG file, or an "
+                            f"array of {self.input_size} values.")
         try:
-            image = prepare_image(item, self.preparation)  # (H, W)
+            image = prepare_image(item, preparation)  # (H, W)
         except DataError as err:
             raise DataError(f"input {label}: {err}") from err
         if image.size != self.input_size:
             raise DataError(f"input {label}: the prepared image has {image.size} pixels; the model takes "
                             f"{self.input_size}. The saved preparation does not fit the spec.")
         return image.reshape(shape)
+
+    def image_preparation(self, label: str = "image") -> Preparation:
+        """Return how images become inputs: the saved preparation, or, for a model trained
+        on numbers (a training file) whose input is a square grid, the grid taken as it
+        is (scaled to the grid, no cropping). DataError when no image can feed it."""
+        if self.preparation is not None:
+            return self.preparation
+        shape = tuple(self.spec.input_shape)
+        side = math.isqrt(self.input_size)
+        if len(shape) == 3 and shape[0] == 1:
+            return Preparation(size=(shape[1], shape[2]), margin=0, crop=False)
+        if len(shape) == 1 and side * side == self.input_size:
+            return Preparation(size=(side, side), margin=0, crop=False)
+        raise DataError(
+            f"input {label}: this model takes numeric vectors of {self.input_size} values, not images "
+            f"(its input {list(shape)} is not a square grid). help: give a pixel file or an array of "
+            f"shape (N, {self.input_size}).")
 
     def _as_vectors(self, array: np.ndarray) -> np.ndarray | None:
         """Return array as a batch (N, *input_shape) when it is one, else None."""
@@ -184,9 +230,11 @@ class Model:
 
     def _shape_message(self, given: str) -> str:
         shape = list(self.spec.input_shape)
-        kinds = "image paths, PIL images, 2-D arrays, or " if self.preparation is not None else ""
-        return (f"cannot predict from {given}; the model takes {kinds}numeric arrays of shape "
-                f"(N, {self.input_size}) or (N, {', '.join(map(str, shape))}).")
+        shapes = f"(N, {self.input_size})"
+        if len(shape) > 1:
+            shapes += f" or (N, {', '.join(map(str, shape))})"
+        return (f"cannot predict from {given}; the model takes image paths, PIL images, 2-D arrays, or "
+                f"numeric arrays of {self.input_size} values per input, of shape {shapes}.")
 
     @staticmethod
     def _finite(x: np.ndarray, label: str) -> np.ndarray:
@@ -207,8 +255,6 @@ class Model:
         '# classes:' line names its classes "1".."k")."""
         if list(dataset.class_names) == list(self.class_names):
             return dataset
-        from nnstudio.data import Dataset
-
         unknown = [c for c in dataset.class_names if c not in self.class_names]
         if unknown and len(dataset.class_names) == len(self.class_names):
             log.warning("dataset %r: class names %s taken in order as the model's %s", dataset.name,
@@ -223,7 +269,11 @@ class Model:
 
 
 def load(path: str | Path) -> Model:
-    """Return the Model saved in the folder path (see nnstudio.store.load_model)."""
-    from nnstudio.store import load_model
+    """Return the Model saved in the folder path. Raises ModelFileError when the folder
+    is missing, damaged, unsafe or inconsistent (see nnstudio.store)."""
+    saved = read_model_folder(path)
+    return Model(spec=saved.spec, network=saved.network, class_names=saved.class_names,
+                 preparation=saved.preparation, training=saved.training, path=saved.path)
 
-    return load_model(path)
+
+load_model = load  # the name that reads best beside save_model

@@ -12,6 +12,7 @@ import logging
 import os
 import shutil
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +20,11 @@ import torch
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import save as save_tensors_bytes
 
+from nnstudio.data import Preparation
 from nnstudio.errors import DataError, ModelFileError, SpecError
-from nnstudio.train.checkpoint import sync_folder, write_file_atomically
+from nnstudio.files import sync_folder, write_atomically
+from nnstudio.model import build_model
+from nnstudio.spec import Spec, num_classes
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +42,6 @@ def save_model(model_dir: str | Path, network: torch.nn.Module, *, class_names, 
 
     training: {"config": TrainConfig.to_dict(), "history": [...]} (see training_record) or None.
     """
-    from nnstudio.spec import num_classes
-
     dest = Path(model_dir)
     spec = network.spec
     names = [str(c) for c in class_names]
@@ -53,15 +55,17 @@ def save_model(model_dir: str | Path, network: torch.nn.Module, *, class_names, 
               "training": _json_ready(training)}
     text = json.dumps(record, indent=1, allow_nan=False)
     weights = {k: v.detach().to("cpu").contiguous() for k, v in network.state_dict().items()}
-    blob = save_tensors_bytes(weights, metadata={"format": "pt", "nnstudio": str(FORMAT_VERSION)})
+    # One metadata key only: safetensors writes metadata in hash order, so two keys would
+    # make the bytes of two identical trainings differ. The format version is in model.json.
+    blob = save_tensors_bytes(weights, metadata={"format": "pt"})
 
     dest.parent.mkdir(parents=True, exist_ok=True)
     tag = uuid.uuid4().hex[:8]
     tmp = dest.parent / f".{dest.name}.new-{tag}"
     tmp.mkdir()
     try:
-        write_file_atomically(tmp / WEIGHTS, blob)
-        write_file_atomically(tmp / MODEL_JSON, text.encode("utf-8"))
+        write_atomically(tmp / WEIGHTS, blob)
+        write_atomically(tmp / MODEL_JSON, text.encode("utf-8"))
         _swap_in(tmp, dest, dest.parent / f".{dest.name}.old-{tag}")
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -69,11 +73,20 @@ def save_model(model_dir: str | Path, network: torch.nn.Module, *, class_names, 
     return dest
 
 
-def training_record(config, history) -> dict[str, Any]:
-    """Return the 'training' entry of model.json for a TrainConfig and the History fit returned."""
-    return {"config": config.to_dict(), "history": [dict(e) for e in history],
-            "best_epoch": getattr(history, "best_epoch", None),
-            "stopped_early": bool(getattr(history, "stopped_early", False))}
+def training_record(config: Any, history: Any, *, data: str | None = None,
+                    samples: int | None = None) -> dict[str, Any]:
+    """Return the 'training' entry of model.json: the options (a TrainConfig), the
+    per-epoch history and how it ended (a History from fit), and what it was trained on.
+    Every model folder that training writes gets its record from here."""
+    record: dict[str, Any] = {}
+    if data is not None:
+        record["data"] = str(data)
+    if samples is not None:
+        record["samples"] = int(samples)
+    record.update({"config": config.to_dict(), "history": [dict(e) for e in history],
+                   "best_epoch": getattr(history, "best_epoch", None),
+                   "stopped_early": bool(getattr(history, "stopped_early", False))})
+    return record
 
 
 def _replaceable(dest: Path) -> bool:
@@ -114,13 +127,23 @@ def _to_builtin(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON-ready")
 
 
-def load_model(model_dir: str | Path):
-    """Return the nnstudio.predict.Model saved in model_dir. Raises ModelFileError when the
-    folder is missing, damaged, unsafe (pickle in place of safetensors) or inconsistent."""
-    from nnstudio.model import build_model
-    from nnstudio.predict import Model
-    from nnstudio.spec import Spec, num_classes
+@dataclass
+class SavedModel:
+    """What a model folder holds, checked: the spec, the network with its weights loaded
+    (in eval mode), class names, image preparation (None: numeric vectors only), the
+    training record (None if absent) and the folder it came from."""
 
+    spec: Any
+    network: torch.nn.Module
+    class_names: list[str]
+    preparation: Any
+    training: dict[str, Any] | None
+    path: Path
+
+
+def read_model_folder(model_dir: str | Path) -> SavedModel:
+    """Return the parts of the model saved in model_dir. Raises ModelFileError when the
+    folder is missing, damaged, unsafe (pickle in place of safetensors) or inconsistent."""
     folder = Path(model_dir)
     if not folder.exists():
         raise ModelFileError(f"{folder}: no such model folder.")
@@ -141,8 +164,8 @@ def load_model(model_dir: str | Path):
     network.load_state_dict(read_weights(folder / WEIGHTS, network.state_dict()))
     network.eval()
     training = record.get("training")
-    return Model(spec=spec, network=network, class_names=list(names), preparation=preparation,
-                 training=training if isinstance(training, dict) else None, path=folder)
+    return SavedModel(spec, network, list(names), preparation, training if isinstance(training, dict) else None,
+                      folder)
 
 
 def _read_record(json_path: Path) -> dict[str, Any]:
@@ -170,8 +193,6 @@ def _read_record(json_path: Path) -> dict[str, Any]:
 def _read_preparation(value: Any, json_path: Path):
     if value is None:
         return None
-    from nnstudio.data import Preparation
-
     try:
         return Preparation.from_dict(value)
     except DataError as err:

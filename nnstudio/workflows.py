@@ -1,10 +1,11 @@
 """Whole jobs, from names and paths to results: one function per CLI verb.
 
-The CLI only parses options, calls one of these and prints what comes back, so a user
-can script exactly what the shell does:
+The CLI and the studio only parse options, call one of these and show what comes back,
+so a user can script exactly what the shell does:
 
     >>> import nnstudio
-    >>> model = nnstudio.train_model("shapes", out="runs/shapes")
+    >>> from nnstudio.workflows import train_model
+    >>> model = train_model("shapes", out="runs/shapes")
     >>> nnstudio.load("runs/shapes").predict([nnstudio.data.BROKEN_SQUARE])[0].class_name
     'square'
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import math
+import shutil
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,19 +27,24 @@ from nnstudio.data import (
     write_image_folder,
     write_training_file,
 )
+from nnstudio.data.folders import IMAGE_SUFFIXES
 from nnstudio.data.sources import TRAINING_FILE_SUFFIXES
 from nnstudio.errors import DataError, NnstudioError, SpecError
+from nnstudio.model import build_model
+from nnstudio.predict import Model, Prediction, load
 from nnstudio.spec import (
-    DEFAULT_PRESETS,
     LayerInfo,
     Spec,
+    default_preset,
+    default_spec,
     get_preset,
     infer_shapes,
     load_spec,
     preset_names,
-    with_classes,
-    with_input_shape,
 )
+from nnstudio.spec.schema import suggest
+from nnstudio.store import save_model, training_record
+from nnstudio.train import Evaluation, TrainConfig, fit
 
 log = logging.getLogger(__name__)
 
@@ -107,38 +114,29 @@ def _image_size(spec: Spec) -> tuple[int, int] | None:
 # ----------------------------------------------------------------------------- spec
 
 
-def resolve_spec(model: str | Path | dict | Spec | None, data: str | Path) -> Spec:
-    """The network to train: `model` (preset, JSON file, dict) or the data's default."""
+def choose_network(model: str | Path | dict | Spec | None, data: str | Path, *, per_class: int | None = None,
+                   seed: int = 0) -> tuple[Spec, Dataset]:
+    """Return (network spec, training data). A chosen network (preset, JSON file, dict,
+    Spec) decides the data's image size and is checked, not changed, by the trainer;
+    without one, the data are read first and the default network is fitted to them."""
     if model is not None:
-        return load_spec(model)
-    data_text = str(data)
-    if data_text in DEFAULT_PRESETS:
-        return get_preset(DEFAULT_PRESETS[data_text])
-    if is_training_file(data_text):
-        return get_preset("shapes-mlp")  # refitted to the file's sizes in fit_spec_to_data
-    return get_preset("letters-cnn")
-
-
-def fit_spec_to_data(spec: Spec, dataset: Dataset, *, adapt: bool) -> Spec:
-    """Make a default network fit a user's data (input size, class count).
-
-    Only defaults are adapted (`adapt=True`); a network the user chose is checked by
-    the trainer instead, so a mismatch is reported rather than silently changed.
-    """
-    if not adapt:
-        return spec
-    if dataset.x.ndim == 2 and _input_size(spec) != dataset.x.shape[1]:
-        spec = with_input_shape(get_preset("letters-mlp"), [int(dataset.x.shape[1])])
-    if spec.layers and _output_units(spec) != dataset.num_classes:
-        spec = with_classes(spec, dataset.num_classes)
-    return spec
-
-
-def _output_units(spec: Spec) -> int:
-    return int(spec.layers[-1].get("units", -1)) if spec.layers[-1]["type"] == "Dense" else -1
+        spec = load_spec(model)
+        return spec, load_training_data(data, spec, per_class=per_class, seed=seed)
+    source = str(data)
+    sizing = None
+    if not is_training_file(source):  # images: read at the size of the network they will feed
+        sizing = get_preset(default_preset(source))
+    dataset = load_training_data(data, sizing, per_class=per_class, seed=seed)
+    return default_spec(source, dataset.input_shape, dataset.num_classes), dataset
 
 
 # ----------------------------------------------------------------------------- train
+
+
+def checkpoint_folder(out: str | Path) -> Path:
+    """Return where training into model folder out keeps its checkpoint."""
+    out = Path(out)
+    return out.with_name(out.name + ".checkpoint")
 
 
 def train_model(
@@ -149,82 +147,51 @@ def train_model(
     per_class: int | None = None,
     resume: bool = False,
     callbacks: Sequence[Any] = (),
+    checkpoint_dir: str | Path | None = None,
     **options: Any,
-):
-    """Train a network on a dataset and save it as a model folder.
+) -> Model:
+    """Train a network on a dataset and save it as the model folder out; return the
+    saved Model.
 
-    `options` are TrainConfig fields (epochs, batch_size, optimizer, lr, lr_decay, ...);
-    those left as None take the network's own defaults. Returns the loaded Model.
+    options are TrainConfig fields (epochs, batch_size, optimizer, lr, lr_decay, ...);
+    those left as None take the network's own defaults. The checkpoint lives in
+    checkpoint_dir (default: out + ".checkpoint") and is removed once the run is
+    complete; a run stopped on request is saved as it is and keeps its checkpoint, so
+    resume=True can finish it.
     """
-    from nnstudio.store import save_model
-    from nnstudio.store import load_model
-    from nnstudio.model import build_model
-    from nnstudio.train import TrainConfig, fit
-
-    spec = resolve_spec(model, data)
+    seed = options.get("seed")
+    spec, dataset = choose_network(model, data, per_class=per_class, seed=0 if seed is None else seed)
     config = TrainConfig.from_options(spec.training, **options)
-    # A default network is refitted to a training file's sizes, so the file's own
-    # layout decides them; a chosen network dictates the pixel count per line.
-    sizing = None if model is None and is_training_file(data) else spec
-    dataset = load_training_data(data, sizing, per_class=per_class, seed=config.seed)
-    spec = fit_spec_to_data(spec, dataset, adapt=model is None)
     network = build_model(spec, seed=config.seed)
-    out = Path(out)
-    checkpoint_dir = out.with_name(out.name + ".checkpoint")
-    history = fit(
-        network,
-        dataset,
-        config,
-        callbacks=callbacks,
-        checkpoint_dir=checkpoint_dir,
-        resume=resume,
-    )
-    save_model(
-        out,
-        network,
-        class_names=list(dataset.class_names),
-        preparation=dataset.preparation,
-        training={
-            "data": str(data),
-            "samples": len(dataset),
-            "config": config.to_dict(),
-            "history": list(history),
-        },
-    )
-    _remove_tree(checkpoint_dir)
+    folder = Path(checkpoint_dir) if checkpoint_dir is not None else checkpoint_folder(out)
+    history = fit(network, dataset, config, callbacks=callbacks, checkpoint_dir=folder, resume=resume)
+    record = training_record(config, history, data=str(data), samples=len(dataset))
+    save_model(out, network, class_names=list(dataset.class_names), preparation=dataset.preparation,
+               training=record)
+    if not history.stop_requested:
+        shutil.rmtree(folder, ignore_errors=True)
     log.info("saved %s", out)
-    return load_model(out)
-
-
-def _remove_tree(path: Path) -> None:
-    import shutil
-
-    shutil.rmtree(path, ignore_errors=True)
+    return load(out)
 
 
 # ----------------------------------------------------------------------------- test / predict
 
 
-def test_model(model_dir: str | Path, data: str | Path, *, part: str = "test"):
+def evaluate_model(model_dir: str | Path, data: str | Path, *, part: str = "test") -> Evaluation:
     """Evaluate a saved model on a named dataset's test part, a folder or a training file."""
-    from nnstudio.store import load_model
-
-    model = load_model(model_dir)
+    model = load(model_dir)
     # Model.evaluate matches the data's classes to the model's by name.
     return model.evaluate(load_training_data(data, model.spec, part=part))
 
 
-test_model.__test__ = False  # not a pytest test, despite its name
-
-
-def predict_inputs(model_dir: str | Path, inputs: Iterable[str | Path], *, top: int | None = None):
-    """Predict every input: images one by one, training or pixel files line by line."""
-    from nnstudio.store import load_model
-
-    model = load_model(model_dir)
-    predictions = []
+def predict_inputs(model_dir: str | Path, inputs: Iterable[str | Path], *,
+                   top: int | None = None) -> list[Prediction]:
+    """Predict every input: images one by one (every image of a folder), training or
+    pixel files line by line."""
+    model = load(model_dir)
+    predictions: list[Prediction] = []
     images: list[str] = []
-    for item in inputs:
+    for item in _expand_folders(inputs):
         path = Path(item)
         if not path.exists():
             raise DataError(f"input {item}: no such file")
@@ -238,6 +205,21 @@ def predict_inputs(model_dir: str | Path, inputs: Iterable[str | Path], *, top: 
     if images:
         predictions.extend(model.predict(images, top=top))
     return predictions
+
+
+def _expand_folders(inputs: Iterable[str | Path]) -> list[str]:
+    """Return inputs with every folder replaced by the images it holds (sorted)."""
+    items: list[str] = []
+    for item in inputs:
+        path = Path(item)
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+            if not found:
+                raise DataError(f"input {item}: a folder with no images ({', '.join(IMAGE_SUFFIXES)}).")
+            items.extend(str(p) for p in found)
+        else:
+            items.append(str(item))
+    return items
 
 
 # ----------------------------------------------------------------------------- summary
@@ -279,18 +261,17 @@ def summarize(ref: str | Path) -> Summary:
     path = Path(ref)
     class_names = None
     if path.is_dir():
-        from nnstudio.store import load_model
-
-        model = load_model(path)
+        model = load(path)
         spec, class_names = model.spec, list(model.class_names)
     else:
         try:
             spec = load_spec(ref)
         except SpecError as error:
             if not path.exists() and str(ref) not in preset_names():
+                hint = suggest(str(ref), preset_names())
                 raise SpecError(
                     f"{ref}: not a model folder, a spec file or a preset; "
-                    f"presets: {', '.join(preset_names())}"
+                    f"presets: {', '.join(preset_names())}" + (f". help: did you mean {hint!r}?" if hint else "")
                 ) from error
             raise
     return Summary(spec.name, tuple(spec.input_shape), infer_shapes(spec), class_names)
@@ -299,12 +280,12 @@ def summarize(ref: str | Path) -> Summary:
 __all__ = [
     "NnstudioError",
     "Summary",
-    "fit_spec_to_data",
+    "checkpoint_folder",
+    "choose_network",
+    "evaluate_model",
     "load_training_data",
     "make_data",
     "predict_inputs",
-    "resolve_spec",
     "summarize",
-    "test_model",
     "train_model",
 ]

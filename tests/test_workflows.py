@@ -9,7 +9,7 @@ import pytest
 from safetensors.numpy import load_file
 
 from nnstudio.errors import DataError, TrainingError
-from nnstudio.workflows import summarize, test_model, train_model
+from nnstudio.workflows import summarize, evaluate_model, train_model
 
 
 class StopAt:
@@ -65,7 +65,7 @@ def test_a_training_file_gets_a_network_of_its_own_size(tmp_path: Path):
 def test_testing_on_data_with_other_classes_is_an_error(tmp_path: Path):
     train_model("shapes", out=tmp_path / "shapes", epochs=1)
     with pytest.raises(DataError, match="classes"):
-        test_model(tmp_path / "shapes", "digits")
+        evaluate_model(tmp_path / "shapes", "digits")
 
 
 def test_testing_on_a_folder_with_some_of_the_classes(tmp_path: Path):
@@ -78,6 +78,6 @@ def test_testing_on_a_folder_with_some_of_the_classes(tmp_path: Path):
         (tmp_path / "few" / name).mkdir(parents=True)
         pixels = ((1 - SHAPE_BITMAPS[name]) * 255).astype(np.uint8)  # dark ink on white
         Image.fromarray(pixels).resize((50, 50), Image.NEAREST).save(tmp_path / "few" / name / "1.png")
-    evaluation = test_model(tmp_path / "shapes", tmp_path / "few")
+    evaluation = evaluate_model(tmp_path / "shapes", tmp_path / "few")
     assert evaluation.samples == 2
     assert evaluation.class_names == ["square", "rhombus", "plus", "x", "line"]

@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 import re
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from nnstudio.data.dataset import Dataset
 from nnstudio.errors import DataError
+from nnstudio.files import write_atomically
 
 log = logging.getLogger(__name__)
 
@@ -207,17 +206,7 @@ def write_training_file(path: str | Path, dataset: Dataset) -> Path:
         log.warning("%s: spaces in class names written as '_'", path)
     text = "".join(_lines(x, dataset.y, dataset.num_classes))
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(f"# classes: {' '.join(names)}\n")
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomically(path, (f"# classes: {' '.join(names)}\n" + text).encode("utf-8"))
     return path
 
 

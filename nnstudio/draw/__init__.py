@@ -34,7 +34,7 @@ from nnstudio.spec import Spec, load_spec
 STYLES = ("auto", "neurons", "planes")
 
 __all__ = [
-    "DATA_PICTURES", "EXTENSIONS", "FUNCTION_NAMES", "STYLES", "NetView", "build_gallery",
+    "DATA_PICTURES", "EXTENSIONS", "FUNCTION_NAMES", "STYLES", "NetView",
     "check_path", "draw_activations", "draw_data", "draw_first_layer_weights", "draw_function",
     "draw_grid", "draw_history", "draw_kernels", "draw_mosaic", "draw_network", "draw_onehot",
     "draw_softmax", "draw_vector", "draw_weights", "resolve", "save",
@@ -200,10 +200,3 @@ def draw_history(history: Any) -> str:
 
         history = load_history(Path(history))
     return _history(history)
-
-
-def build_gallery(out_dir: str | Path, **options: Any) -> list[Path]:
-    """Write every kind of picture into `out_dir` (SVG + PNG) with a README; return the files."""
-    from nnstudio.draw.gallery import build_gallery as build
-
-    return build(out_dir, **options)

@@ -6,7 +6,6 @@ code can be imported and tested without torch.
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Any
 
@@ -33,43 +32,35 @@ def weights_of(network: torch.nn.Module) -> dict[str, np.ndarray]:
             for name, tensor in network.state_dict().items() if name.endswith(".weight")}
 
 
+def model_of(model: Any) -> Any:
+    """Return model as a nnstudio.predict.Model (a bare Network gets one with numbered
+    classes and no saved preparation), so every input goes through Model.prepare."""
+    from nnstudio.predict import Model
+
+    if isinstance(model, Model):
+        return model
+    network = network_of(model)
+    from nnstudio.spec import num_classes
+
+    names = [f"y{i + 1}" for i in range(num_classes(network.spec))]
+    return Model(spec=network.spec, network=network, class_names=names)
+
+
 def input_array(model: Any, image: Any) -> np.ndarray:
-    """Return `image` as one network input of the spec's input_shape (float32).
+    """Return image as one network input of the spec's input_shape (float32), exactly as
+    prediction prepares it (Model.prepare): arrays of the input's size are used as they
+    are, images go through the model's preparation."""
+    prepared = model_of(model).prepare(_as_one(image))  # DataError for a bad input, as in predict
+    if len(prepared) != 1:
+        raise DrawError(f"expected one input to draw, got {len(prepared)}")
+    return prepared[0]
 
-    Arrays holding exactly the input's values are used as they are (already prepared:
-    the 5x5 shapes, a row of a training file). Image files and PIL images go through
-    the model's preparation, the same path as training and prediction.
-    """
-    spec = network_of(model).spec
-    shape = tuple(spec.input_shape)
-    count = math.prod(shape)
+
+def _as_one(image: Any) -> Any:
+    """A nested list (a 5x5 grid) is one input, not a list of rows."""
     if isinstance(image, (list, tuple)):
-        image = np.asarray(image, dtype=np.float32)
-    if isinstance(image, np.ndarray) and (image.size == count or image.ndim != 2):
-        if image.size != count:
-            raise DrawError(f"input of shape {list(image.shape)} holds {image.size} values; "
-                            f"allowed: {count} values for input shape {list(shape)}, or a "
-                            "2-D image to prepare")
-        return image.astype(np.float32).reshape(shape)
-    from nnstudio.data.prepare import Preparation, prepare_image
-
-    preparation = getattr(model, "preparation", None)
-    if preparation is None:
-        size = (shape[1], shape[2]) if len(shape) == 3 else _square(shape[0], image)
-        preparation = Preparation(size=size, margin=0, crop=False)
-    if isinstance(image, (str, Path)) and not Path(image).is_file():
-        raise DrawError(f"{image}: no such image file; allowed: a PNG/JPEG image or an array "
-                        f"of {count} values")
-    prepared = prepare_image(image, preparation)  # (H, W) in [0, 1], ink bright
-    return prepared.reshape(shape).astype(np.float32)
-
-
-def _square(size: int, image: Any) -> tuple[int, int]:
-    side = math.isqrt(size)
-    if side * side != size:
-        raise DrawError(f"{image}: an image cannot feed a network with {size} inputs (not a "
-                        "square picture); allowed: an array of that many values")
-    return side, side
+        return [np.asarray(image, dtype=np.float32).ravel()]
+    return image
 
 
 def view_of(model: Any, image: Any = None) -> NetView:
@@ -88,16 +79,16 @@ def view_of(model: Any, image: Any = None) -> NetView:
 
 def load_model_view(path: Path, image: Any = None) -> NetView:
     """Return the NetView of the model saved in folder `path` (ModelFileError if it fails)."""
-    from nnstudio.store import load_model
+    from nnstudio.predict import load
 
-    return view_of(load_model(path), image)
+    return view_of(load(path), image)
 
 
 def load_history(path: Path) -> list[dict]:
     """Return the per-epoch training history saved in model folder `path`."""
-    from nnstudio.store import load_model
+    from nnstudio.predict import load
 
-    history = load_model(path).history
+    history = load(path).history
     if not history:
         raise DrawError(f"{path}: the model has no training history; allowed: a model folder "
                         "written by `nnstudio train`")

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import io
 import logging
-import os
-import tempfile
 from pathlib import Path
 
 from PIL import Image
 
 from nnstudio.errors import DrawError
+from nnstudio.files import write_atomically
 
 log = logging.getLogger(__name__)
 
@@ -70,20 +69,6 @@ def save(svg: str, path: str | Path, *, png_scale: float = PNG_SCALE,
         data = svg.encode("utf-8")
     else:
         data = svg_to_png(svg, png_scale, png_colors)
-    write_atomic(path, data)
+    write_atomically(path, data)
     log.info("wrote %s (%d bytes)", path, len(data))
     return path
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write `data` to `path` through a temporary file in the same folder and a rename."""
-    parent = path.parent if str(path.parent) else Path(".")
-    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-        os.chmod(temp, 0o644)  # mkstemp makes 0600; a picture is meant to be shared
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise

@@ -7,7 +7,8 @@
 
 from nnstudio.spec.loading import load_spec, read_spec_file
 from nnstudio.spec.netspec import Spec, num_classes, with_classes, with_input_shape
-from nnstudio.spec.presets import DEFAULT_PRESETS, PRESETS, get_preset, preset_names
+from nnstudio.spec.fitting import DEFAULT_PRESETS, default_preset, default_spec, fit_spec_to_data
+from nnstudio.spec.presets import PRESETS, get_preset, preset_names
 from nnstudio.spec.schema import ACTIVATIONS, LAYER_FIELDS, LAYER_TYPES
 from nnstudio.spec.shapes import (
     LayerInfo,
@@ -28,6 +29,9 @@ __all__ = [
     "Spec",
     "count_params",
     "count_trainable_params",
+    "default_preset",
+    "default_spec",
+    "fit_spec_to_data",
     "get_preset",
     "infer_shapes",
     "load_spec",

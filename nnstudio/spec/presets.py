@@ -136,9 +136,6 @@ PRESETS: dict[str, dict] = {
     },
 }
 
-DEFAULT_PRESETS = {"shapes": "shapes-mlp", "letters": "letters-cnn", "digits": "digits-cnn", "mnist": "mnist-cnn"}
-
-
 def preset_names() -> list[str]:
     """Return the names of all presets, in the order they are listed."""
     return list(PRESETS)

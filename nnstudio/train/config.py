@@ -1,4 +1,8 @@
-"""Training options: one dataclass, its defaults and their validation.
+"""Training options: one dataclass whose fields declare every option once.
+
+Each field carries its bounds, choices and help as metadata. Validation reads them,
+and so do the front ends: the CLI's options and the studio's request model are
+generated from ``option_specs()``, so a bound or a choice is never restated elsewhere.
 
 Options come from three places, in rising priority: the defaults below, the spec's
 ``training`` section, and explicit overrides (CLI flags, studio form, code).
@@ -8,10 +12,11 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from nnstudio.errors import TrainingError
+from nnstudio.train.augment import AUGMENTATIONS
 
 OPTIMIZERS = ("sgd", "adam")
 LR_DECAYS = ("none", "exponential", "step", "cosine")
@@ -19,24 +24,43 @@ LR_DECAYS = ("none", "exponential", "step", "cosine")
 DEFAULT_LR = {"sgd": 1e-2, "adam": 1e-3}
 
 
+def option(default: Any, help: str, *, kind: type, low: float | None = None, high: float | None = None,
+           low_open: bool = False, high_open: bool = False, choices: tuple[str, ...] | None = None,
+           optional: bool = False) -> Any:
+    """Declare one training option: a dataclass field with its rules as metadata."""
+    rules = {"help": help, "kind": kind, "low": low, "high": high, "low_open": low_open,
+             "high_open": high_open, "choices": choices, "optional": optional}
+    return field(default=default, metadata=rules)
+
+
 @dataclass
 class TrainConfig:
     """Everything that decides how a network is trained (the only place defaults live)."""
 
-    epochs: int = 10
-    batch_size: int = 32
-    optimizer: str = "adam"
-    lr: float | None = None  # None: DEFAULT_LR[optimizer]
-    momentum: float = 0.9  # SGD only
-    lr_decay: str = "none"
-    decay_rate: float = 0.5  # exponential: factor per epoch; step: factor per step
-    decay_every: int = 10  # step: epochs between two decays
-    clip_norm: float | None = None  # max L2 norm of all gradients together
-    validation: float = 0.0  # fraction of each class held out
-    seed: int = 0
-    device: str = "cpu"
-    patience: int | None = None  # epochs without val_loss improvement before stopping
-    weight_decay: float = 0.0
+    epochs: int = option(10, "Passes over the training data.", kind=int, low=1)
+    batch_size: int = option(32, "Samples per optimizer step.", kind=int, low=1)
+    optimizer: str = option("adam", "The optimizer.", kind=str, choices=OPTIMIZERS)
+    lr: float | None = option(None, "Learning rate.", kind=float,
+                              low=0.0, low_open=True, optional=True)
+    momentum: float = option(0.9, "Momentum of SGD (sgd only).", kind=float, low=0.0, high=1.0, high_open=True)
+    lr_decay: str = option("none", "How the learning rate falls after each epoch.", kind=str, choices=LR_DECAYS)
+    decay_rate: float = option(0.5, "Factor of exponential (per epoch) and step decay.", kind=float,
+                               low=0.0, high=1.0, low_open=True)
+    decay_every: int = option(10, "Epochs between two step decays.", kind=int, low=1)
+    clip_norm: float | None = option(None, "Largest L2 norm of all gradients together (none: no clipping).",
+                                     kind=float, low=0.0, low_open=True, optional=True)
+    validation: float = option(0.0, "Fraction of each class held out for validation.", kind=float,
+                               low=0.0, high=1.0, high_open=True)
+    seed: int = option(0, "Random seed; same seed, same weights.", kind=int, low=0, high=2**63 - 1)
+    device: str = option("cpu", "Where to train: cpu, cuda or cuda:N.", kind=str)
+    patience: int | None = option(None, "Stop after this many epochs without a better validation loss, "
+                                  "keeping the best weights (none: no early stopping).", kind=int, low=1,
+                                  optional=True)
+    weight_decay: float = option(0.0, "L2 penalty on the weights.", kind=float, low=0.0)
+    augment: str = option("none", "Random changes to the training images at every epoch.", kind=str,
+                          choices=tuple(AUGMENTATIONS))
+    label_smoothing: float = option(0.0, "Share of each target spread over the other classes (calmer "
+                                    "confidences).", kind=float, low=0.0, high=1.0, high_open=True)
 
     @classmethod
     def from_options(cls, spec_training: dict[str, Any] | None = None, **overrides: Any) -> TrainConfig:
@@ -67,71 +91,82 @@ class TrainConfig:
         return dataclasses.asdict(self)
 
     def validate(self) -> TrainConfig:
-        """Check every field, normalize numbers to their types; return self. Raises TrainingError."""
-        self.epochs = _int(self, "epochs", low=1)
-        self.batch_size = _int(self, "batch_size", low=1)
-        self.optimizer = _choice(self, "optimizer", OPTIMIZERS)
-        self.lr = _real(self, "lr", low=0.0, low_open=True, optional=True)
-        self.momentum = _real(self, "momentum", low=0.0, high=1.0, high_open=True)
-        self.lr_decay = _choice(self, "lr_decay", LR_DECAYS)
-        self.decay_rate = _real(self, "decay_rate", low=0.0, high=1.0, low_open=True)
-        self.decay_every = _int(self, "decay_every", low=1)
-        self.clip_norm = _real(self, "clip_norm", low=0.0, low_open=True, optional=True)
-        self.validation = _real(self, "validation", low=0.0, high=1.0, high_open=True)
-        self.seed = _int(self, "seed", low=0, high=2**63 - 1)
-        self.patience = _int(self, "patience", low=1, optional=True)
-        self.weight_decay = _real(self, "weight_decay", low=0.0)
-        self.device = _device(self.device)
+        """Check every field against its declaration, normalize numbers to their types;
+        return self. Raises TrainingError naming the option."""
+        for spec in option_specs():
+            if spec.name == "device":
+                self.device = _device(self.device)
+            else:
+                setattr(self, spec.name, spec.check(getattr(self, spec.name)))
         return self
+
+
+@dataclass(frozen=True)
+class OptionSpec:
+    """One training option as front ends see it: name, type, default, bounds, choices, help."""
+
+    name: str
+    kind: type
+    default: Any
+    help: str
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False
+    high_open: bool = False
+    choices: tuple[str, ...] | None = None
+    optional: bool = False
+
+    def allowed(self) -> str:
+        """Return what the option accepts, in words ("an int in the range [1, inf)")."""
+        if self.choices is not None:
+            return "one of {" + ", ".join(repr(c) for c in self.choices) + "}"
+        if self.name == "device":
+            return "one of {'cpu', 'cuda', 'cuda:N'}"
+        left = "(" if self.low_open or self.low is None else "["
+        right = ")" if self.high_open or self.high is None else "]"
+        low = "-inf" if self.low is None else _number(self.low, self.kind)
+        high = "inf" if self.high is None else _number(self.high, self.kind)
+        text = f"{'an int' if self.kind is int else 'a float'} in the range {left}{low}, {high}{right}"
+        return text + (" or None" if self.optional else "")
+
+    def check(self, value: Any) -> Any:
+        """Return value normalized (10.0 -> 10 for ints, 'Adam' -> 'adam'); TrainingError if not allowed."""
+        if value is None and self.optional:
+            return None
+        if self.choices is not None:
+            if isinstance(value, str) and value.lower() in self.choices:
+                return value.lower()
+            raise self.error(value)
+        if self.kind is int and isinstance(value, float) and value.is_integer():
+            value = int(value)  # JSON writers sometimes turn 10 into 10.0
+        numeric = (int,) if self.kind is int else (int, float)
+        if isinstance(value, bool) or not isinstance(value, numeric) or not math.isfinite(value):
+            raise self.error(value)
+        below = self.low is not None and (value <= self.low if self.low_open else value < self.low)
+        above = self.high is not None and (value >= self.high if self.high_open else value > self.high)
+        if below or above:
+            raise self.error(value)
+        return self.kind(value)
+
+    def error(self, value: Any) -> TrainingError:
+        """The one message for a bad value."""
+        return TrainingError(f"The {self.name!r} option must be {self.allowed()}. Got {value!r} instead.")
+
+
+def option_specs() -> list[OptionSpec]:
+    """Return every training option's declaration, in TrainConfig's field order."""
+    specs = []
+    for f in dataclasses.fields(TrainConfig):
+        rules = dict(f.metadata)
+        specs.append(OptionSpec(name=f.name, default=f.default, **rules))
+    return specs
 
 
 _FIELDS = tuple(f.name for f in dataclasses.fields(TrainConfig))
 
 
-def _bad(name: str, allowed: str, value: Any) -> TrainingError:
-    return TrainingError(f"The {name!r} option must be {allowed}. Got {value!r} instead.")
-
-
-def _range_text(kind: str, low, high, low_open: bool, high_open: bool, optional: bool) -> str:
-    left = "(" if low_open or low is None else "["
-    right = ")" if high_open or high is None else "]"
-    text = f"{kind} in the range {left}{'-inf' if low is None else low}, {'inf' if high is None else high}{right}"
-    return text + (" or None" if optional else "")
-
-
-def _int(config: TrainConfig, name: str, *, low=None, high=None, optional: bool = False) -> int | None:
-    value = getattr(config, name)
-    if value is None and optional:
-        return None
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)  # JSON writers sometimes turn 10 into 10.0
-    ok = isinstance(value, int) and not isinstance(value, bool)
-    if ok and (low is None or value >= low) and (high is None or value <= high):
-        return int(value)
-    raise _bad(name, _range_text("an int", low, high, False, False, optional), value)
-
-
-def _real(config: TrainConfig, name: str, *, low=None, high=None, low_open=False, high_open=False,
-          optional: bool = False) -> float | None:
-    value = getattr(config, name)
-    if value is None and optional:
-        return None
-    allowed = _range_text("a float", low, high, low_open, high_open, optional)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise _bad(name, allowed, value)
-    below = low is not None and (value <= low if low_open else value < low)
-    above = high is not None and (value >= high if high_open else value > high)
-    if below or above:
-        raise _bad(name, allowed, value)
-    return float(value)
-
-
-def _choice(config: TrainConfig, name: str, choices: tuple[str, ...]) -> str:
-    value = getattr(config, name)
-    if isinstance(value, str) and value.lower() in choices:
-        return value.lower()
-    listed = ", ".join(repr(c) for c in choices)
-    raise _bad(name, f"one of {{{listed}}}", value)
+def _number(value: float, kind: type) -> str:
+    return str(int(value)) if kind is int else str(float(value))
 
 
 def _device(value: Any) -> str:
@@ -153,4 +188,4 @@ def _device(value: Any) -> str:
                 f"The 'device' option is {value!r}, but only {torch.cuda.device_count()} CUDA device(s) exist."
             )
         return text
-    raise _bad("device", "one of {'cpu', 'cuda', 'cuda:N'}", value)
+    raise TrainingError(f"The 'device' option must be one of {{'cpu', 'cuda', 'cuda:N'}}. Got {value!r} instead.")

@@ -10,6 +10,7 @@ import torch
 import torch.nn.functional as F
 
 from nnstudio.errors import TrainingError
+from nnstudio.train.tensors import check_classes, input_tensors
 
 
 @dataclass
@@ -33,8 +34,6 @@ class Evaluation:
 
 def evaluate(network: torch.nn.Module, data, *, batch_size: int = 256, device: str = "cpu") -> Evaluation:
     """Return the Evaluation of network on data (a Dataset whose classes are the network's outputs)."""
-    from nnstudio.train.loop import check_classes, input_tensors  # shared checks, no cycle at import
-
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise TrainingError(f"The 'batch_size' option must be an int in the range [1, inf). Got {batch_size!r} instead.")
     spec = network.spec

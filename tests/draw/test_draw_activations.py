@@ -7,7 +7,7 @@ import pytest
 
 from nnstudio.draw import draw_activations, draw_kernels, draw_network
 from nnstudio.draw.colors import NEGATIVE_END, POSITIVE_END
-from nnstudio.errors import DrawError
+from nnstudio.errors import DataError
 
 torch = pytest.importorskip("torch")
 from nnstudio.model import build_model  # noqa: E402
@@ -78,13 +78,13 @@ def test_kernels_of_a_model(parse):
     assert len(picture.all("weights")) == 32
 
 
-def test_wrong_input_size_is_a_draw_error():
+def test_wrong_input_size_is_a_data_error_as_in_predict():
     network = build_model("shapes-mlp", seed=0)
-    with pytest.raises(DrawError, match="25 values"):
+    with pytest.raises(DataError, match="25 values"):
         draw_activations(network, np.zeros(24))
 
 
-def test_missing_image_file_is_a_draw_error(tmp_path):
+def test_missing_image_file_is_a_data_error_as_in_predict(tmp_path):
     network = build_model("letters-cnn", seed=0)
-    with pytest.raises(DrawError, match="no such image"):
+    with pytest.raises(DataError, match="no such image"):
         draw_activations(network, tmp_path / "missing.png")

@@ -8,7 +8,7 @@ import sys
 MODULES = ["nnstudio.draw", "nnstudio.draw.svg", "nnstudio.draw.colors", "nnstudio.draw.view",
            "nnstudio.draw.network", "nnstudio.draw.planes", "nnstudio.draw.activations",
            "nnstudio.draw.data", "nnstudio.draw.functions", "nnstudio.draw.plot",
-           "nnstudio.draw.output", "nnstudio.draw.gallery"]
+           "nnstudio.draw.output"]
 
 CHECK = """
 import importlib, sys

@@ -55,7 +55,7 @@ def test_activations_of_an_image_file_use_the_model_preparation(parse, letters_m
     assert len(picture.all("input-image")) == 1
     # the input drawn is what the model's own preparation makes of the file
     from nnstudio.draw.adapter import input_array
-    from nnstudio.store import load_model
+    from nnstudio.predict import load_model
 
     prepared = prepare_image(letter_png, Preparation(size=(50, 50), margin=4, crop=True))
     assert np.array_equal(input_array(load_model(letters_model), letter_png)[0], prepared)

@@ -1,4 +1,6 @@
 import json
+import os
+import stat
 
 import pytest
 import torch
@@ -6,15 +8,17 @@ import torch
 from nnstudio.errors import TrainingError
 from nnstudio.model import build_model
 from nnstudio.train import TrainConfig, fit, load_checkpoint
+from nnstudio import files
 from nnstudio.train import checkpoint as ckpt
 
 
 def test_checkpoint_holds_everything_needed_and_no_pickle(tmp_path, tiny_net, tiny_data):
     fit(tiny_net, tiny_data, TrainConfig(epochs=2, validation=0.2, patience=5), checkpoint_dir=tmp_path)
     names = sorted(p.name for p in tmp_path.iterdir())
-    assert names == ["checkpoint.json", "state-0002.safetensors"]  # older epochs removed, no temp files
+    assert names == ["checkpoint.json", "metrics.jsonl", "state-0002.safetensors"]  # no temp files
     record, tensors = load_checkpoint(tmp_path)
-    assert record["epoch"] == 2 and len(record["history"]["epochs"]) == 2
+    assert record["epoch"] == 2 and record["batch"] == 0 and len(record["history"]) == 2
+    assert [json.loads(line)["epoch"] for line in (tmp_path / "metrics.jsonl").read_text().splitlines()] == [1, 2]
     assert record["config"]["epochs"] == 2 and record["early_stopping"]["best_epoch"] in (1, 2)
     assert {"rng.shuffle", "rng.torch"} <= set(tensors)
     assert tensors["rng.shuffle"].dtype == torch.uint8
@@ -24,21 +28,32 @@ def test_checkpoint_holds_everything_needed_and_no_pickle(tmp_path, tiny_net, ti
 
 
 def crash_midway(monkeypatch, after_calls):
-    """Make the (after_calls+1)-th file write die after writing half of its bytes."""
-    real = ckpt._write_and_sync
+    """Make the (after_calls+1)-th file write of a checkpoint (tensors, metrics log,
+    checkpoint.json) die after writing half of its bytes."""
+    if after_calls == 1:
+        def torn_append(path, data):
+            with open(path, "ab") as handle:
+                handle.write(data[: len(data) // 2])
+            raise OSError("disk full (simulated)")
+
+        monkeypatch.setattr(ckpt, "_append", torn_append)
+        return
+    real = files.os.fsync
     calls = {"n": 0}
 
-    def write(handle, data):
+    def fsync(fd):
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return real(fd)  # a folder's sync after a rename
         calls["n"] += 1
         if calls["n"] > after_calls:
-            handle.write(data[: len(data) // 2])
+            os.ftruncate(fd, os.fstat(fd).st_size // 2)
             raise OSError("disk full (simulated)")
-        real(handle, data)
+        real(fd)
 
-    monkeypatch.setattr(ckpt, "_write_and_sync", write)
+    monkeypatch.setattr(files.os, "fsync", fsync)
 
 
-@pytest.mark.parametrize("writes_before_crash", [0, 1])  # crash writing the tensors / the JSON
+@pytest.mark.parametrize("writes_before_crash", [0, 1, 2])  # crash writing the tensors / the log / the JSON
 def test_crash_while_writing_leaves_previous_checkpoint_loadable(tmp_path, monkeypatch, tiny_spec, tiny_data,
                                                                  writes_before_crash):
     config = TrainConfig(epochs=3, batch_size=8)

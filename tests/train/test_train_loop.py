@@ -109,32 +109,6 @@ def test_resume_with_other_data_is_an_error(tmp_path, tiny_spec):
         fit(build_model(tiny_spec, seed=0), blobs(12), TrainConfig(epochs=2), checkpoint_dir=tmp_path, resume=True)
 
 
-class Poison(Callback):
-    """Turns the weights to NaN after `epoch`, so the next epoch's first batch fails."""
-
-    def __init__(self, net, epoch):
-        self.net, self.epoch = net, epoch
-
-    def on_epoch_end(self, epoch, logs):
-        if epoch == self.epoch:
-            with torch.no_grad():
-                next(self.net.parameters()).fill_(math.nan)
-
-
-def test_nan_loss_names_epoch_batch_and_last_good_checkpoint(tmp_path, tiny_net, tiny_data):
-    from nnstudio.train import load_checkpoint
-
-    with pytest.raises(TrainingError) as err:
-        fit(tiny_net, tiny_data, TrainConfig(epochs=5), checkpoint_dir=tmp_path, callbacks=[Poison(tiny_net, 2)])
-    message = str(err.value)
-    assert message.startswith("epoch 3, batch 1: loss is nan")
-    assert f"the last good checkpoint (epoch 2) is kept in {tmp_path}" in message
-    assert "help:" in message and "clip_norm" in message
-    record, tensors = load_checkpoint(tmp_path)
-    assert record["epoch"] == 2
-    assert all(torch.isfinite(t).all() for k, t in tensors.items() if k.startswith("model."))
-
-
 class NanAtCall(torch.nn.Module):
     """Wraps a network; the `bad`-th training forward pass returns NaN logits."""
 
@@ -149,6 +123,25 @@ class NanAtCall(torch.nn.Module):
             if self.calls == self.bad:
                 out = out * math.nan
         return out
+
+
+def test_nan_loss_names_epoch_batch_and_keeps_the_last_good_checkpoint(tmp_path, tiny_spec, tiny_data):
+    from nnstudio.train import load_checkpoint
+
+    net = NanAtCall(build_model(tiny_spec, seed=0), bad=2 * 2 + 1)  # 60 samples, batch 32: 2 batches per epoch
+    with pytest.raises(TrainingError) as err:
+        fit(net, tiny_data, TrainConfig(epochs=5), checkpoint_dir=tmp_path)
+    message = str(err.value)
+    assert message.startswith("epoch 3, batch 1: loss is nan")
+    assert f"the last good checkpoint (epoch 2) is kept in {tmp_path}" in message
+    assert "help:" in message and "clip_norm" in message
+    record, tensors = load_checkpoint(tmp_path)  # written when the loss turned NaN, not before
+    assert record["epoch"] == 2 and record["batch"] == 0 and len(record["history"]) == 2
+    assert all(torch.isfinite(t).all() for k, t in tensors.items() if k.startswith("model."))
+    straight = build_model(tiny_spec, seed=0)
+    fit(straight, tiny_data, TrainConfig(epochs=2))
+    saved = {k[len("model.net."):]: v for k, v in tensors.items() if k.startswith("model.")}
+    assert same_weights(weights(straight), saved)  # exactly the weights after epoch 2
 
 
 def test_nan_loss_finds_the_first_bad_batch(tiny_spec, tiny_data):

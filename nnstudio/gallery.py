@@ -1,4 +1,7 @@
-"""The gallery: every kind of picture nnstudio draws, from the course's own examples.
+"""The gallery job: every kind of picture nnstudio draws, from the course's own examples.
+
+Like the demo, it is a job that trains networks, so it lives beside the workflows and
+not inside nnstudio.draw, which stays free of torch.
 
 `build_gallery(out_dir)` writes each picture as SVG and PNG plus a README.md showing
 them with one-line captions. Networks that need real weights are trained here for a
@@ -17,8 +20,10 @@ from typing import Any
 
 import numpy as np
 
-from nnstudio.draw.output import save, write_atomic
+import nnstudio.draw as draw
+from nnstudio.draw.output import save
 from nnstudio.errors import DrawError
+from nnstudio.files import write_atomically
 
 log = logging.getLogger(__name__)
 
@@ -40,12 +45,6 @@ class Picture:
     title: str
     caption: str
     svg: str
-
-
-def _draw():
-    import nnstudio.draw as draw  # the public API; imported late to avoid an import cycle
-
-    return draw
 
 
 def describe(preset: str) -> str:
@@ -74,7 +73,6 @@ def describe(preset: str) -> str:
 
 def structure_pictures() -> list[Picture]:
     """Return the course's networks drawn from their specs (no weights)."""
-    draw = _draw()
     shapes = ["square", "rhombus", "plus", "x", "line"]
     letters = [chr(65 + i) for i in range(26)]
     return [
@@ -98,7 +96,6 @@ def data_pictures(letters: Any | None) -> list[Picture]:
     """Return the shapes as grids, a vector and a one-hot code, and the letters mosaic."""
     from nnstudio.data import BROKEN_SQUARE, SHAPE_BITMAPS, SHAPES
 
-    draw = _draw()
     grids = np.stack([SHAPE_BITMAPS[name] for name in SHAPES] + [BROKEN_SQUARE])
     pictures = [
         Picture("grid-shapes", "The 5x5 shapes as pixel grids", "The five shapes of the course "
@@ -120,7 +117,6 @@ def data_pictures(letters: Any | None) -> list[Picture]:
 
 def function_pictures() -> list[Picture]:
     """Return the activation functions and the softmax example."""
-    draw = _draw()
     captions = {
         "sigmoid": "Sigmoid and its slope: the flat ends are where the gradient vanishes.",
         "tanh": "Tanh: like the sigmoid but centered on 0; flat ends too.",
@@ -152,7 +148,6 @@ def trained_pictures(letters: Any | None) -> list[Picture]:
     """Return the pictures that need real weights: networks, activations, kernels, curves."""
     from nnstudio.data import BROKEN_SQUARE, load_dataset
 
-    draw = _draw()
     shapes = load_dataset("shapes")
     names = list(shapes.class_names)
     # A few seconds instead of the course's 300 epochs at batch size 1: enough for clear weights.
@@ -239,7 +234,7 @@ def build_gallery(out_dir: str | Path, *, train: bool = True, png: bool = True) 
         if png:
             written.append(save(picture.svg, out / f"{picture.name}.png"))
     readme = out / "README.md"
-    write_atomic(readme, gallery_markdown(pictures, notes, png).encode("utf-8"))
+    write_atomically(readme, gallery_markdown(pictures, notes, png).encode("utf-8"))
     return written + [readme]
 
 

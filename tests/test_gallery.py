@@ -6,8 +6,7 @@ import re
 
 import pytest
 
-from nnstudio.draw import build_gallery
-from nnstudio.draw.gallery import ORDER
+from nnstudio.gallery import ORDER, build_gallery
 from nnstudio.errors import DrawError
 
 ALWAYS = ["network-shapes-mlp", "network-letters-mlp", "network-letters-cnn", "network-seed-cnn",

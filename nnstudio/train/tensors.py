@@ -1,0 +1,47 @@
+"""Data as the training code needs it: class count checked against the spec, samples as
+tensors of the spec's input shape. Shared by the fit loop and evaluation."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import torch
+
+from nnstudio.errors import TrainingError
+from nnstudio.spec import num_classes
+
+
+def check_classes(spec: Any, data: Any) -> int:
+    """Return the number of classes; TrainingError when data and spec disagree on it."""
+    units = num_classes(spec)
+    if data.num_classes != units:
+        names = ", ".join(data.class_names[:8]) + (", ..." if data.num_classes > 8 else "")
+        raise TrainingError(
+            f"{named(data)} has {data.num_classes} classes ({names}) but the last Dense layer of "
+            f"spec {spec.name!r} has {units} units. help: give the network's last Dense layer "
+            f"{data.num_classes} units, one per class.")
+    return units
+
+
+def input_tensors(spec: Any, data: Any) -> tuple[torch.Tensor, torch.Tensor]:
+    """Return (x (N, *spec.input_shape) float32, y (N,) int64) as CPU tensors; samples
+    whose value count equals the spec's input size are reshaped to its input_shape."""
+    shape = tuple(int(s) for s in spec.input_shape)
+    x = np.asarray(data.x, dtype=np.float32)
+    if tuple(x.shape[1:]) != shape:
+        if math.prod(x.shape[1:]) != math.prod(shape):
+            raise TrainingError(
+                f"{named(data)} has samples of shape {list(x.shape[1:])} "
+                f"({math.prod(x.shape[1:])} values) but spec {spec.name!r} takes input_shape {list(shape)} "
+                f"({math.prod(shape)} values). help: choose a network for this data, or set its input_shape.")
+        x = x.reshape((len(x),) + shape)
+    if not np.isfinite(x).all():
+        raise TrainingError(f"{named(data)} contains NaN or infinite values.")
+    return torch.from_numpy(np.ascontiguousarray(x)), torch.from_numpy(np.asarray(data.y, dtype=np.int64))
+
+
+def named(data: Any) -> str:
+    """Return "The data 'NAME'" for messages."""
+    return f"The data {data.name!r}" if getattr(data, "name", "") else "The data"
