@@ -32,6 +32,7 @@ import draw_speed  # noqa: E402
 import limit  # noqa: E402
 import predict_speed  # noqa: E402
 import train_speed  # noqa: E402
+import checkpoint_cost  # noqa: E402
 from machine import load_average, machine_line, median_seconds  # noqa: E402
 
 
@@ -54,12 +55,14 @@ class Sizes:
     data_letters: int = 1040
     data_calls: int = 200
     draw_repeats: int = 5
+    process_repeats: int = 7
 
 
 FULL = Sizes()
 QUICK = Sizes(repeats=1, overhead_letters=10, overhead_epochs=1, accuracy_letters=10, seed_cap=5.0,
               accuracy_epochs=1, digits_epochs=2, limit_seconds=0.2, limit_repeats=1, predict_calls=30,
-              predict_batch=100, data_letters=52, data_calls=20, draw_repeats=1)
+              predict_batch=100, data_letters=52, data_calls=20, draw_repeats=1,
+              process_repeats=1)
 
 
 def choose_threads(setting: str) -> list[str]:
@@ -99,6 +102,8 @@ def sections(sizes: Sizes) -> list[tuple[str, list[str]]]:
                 data_speed.table(sizes.data_letters, sizes.data_calls)))
     out.append(("6. Drawing: the two big course networks as SVG and PNG",
                 draw_speed.table(sizes.draw_repeats)))
+    out.append(("7. Whole processes: `nnstudio train` against a bare PyTorch script",
+                checkpoint_cost.table(sizes.process_repeats)))
     return out
 
 

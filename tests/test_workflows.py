@@ -48,7 +48,7 @@ def test_an_interrupted_run_resumed_equals_an_uninterrupted_one(tmp_path: Path):
 
 
 def test_resume_without_a_checkpoint_is_an_error(tmp_path: Path):
-    with pytest.raises(TrainingError):
+    with pytest.raises(TrainingError, match="no checkpoint to resume from.*help:"):
         train_model("shapes", out=tmp_path / "m", resume=True, epochs=1)
 
 

@@ -71,7 +71,7 @@ class Preparation:
         return {"size": list(self.size), "margin": self.margin, "crop": self.crop}
 
     @classmethod
-    def from_dict(cls, d: Any) -> "Preparation":
+    def from_dict(cls, d: Any) -> Preparation:
         """Return the Preparation described by `d` (as written by to_dict); DataError if malformed."""
         if not isinstance(d, dict):
             raise DataError(f"preparation must be an object with size, margin, crop; got {d!r}")
@@ -190,7 +190,8 @@ def _array_to_grey(a: np.ndarray) -> np.ndarray:
         if a.shape[2] == 1:
             a = a[:, :, 0]
         else:
-            return _pil_to_grey(Image.fromarray(np.ascontiguousarray(_to_uint8(a)), "RGB" if a.shape[2] == 3 else "RGBA"))
+            mode = "RGB" if a.shape[2] == 3 else "RGBA"
+            return _pil_to_grey(Image.fromarray(np.ascontiguousarray(_to_uint8(a)), mode))
     if a.ndim != 2 or a.size == 0:
         raise DataError(f"an image array must be 2-D (height, width), got shape {a.shape}")
     if a.dtype == np.bool_:

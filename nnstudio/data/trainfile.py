@@ -172,6 +172,14 @@ def read_training_file(path: str | Path, input_size: int | None = None) -> Datas
     if hint:  # every line passed with the guess, so the guess was not the problem
         raise DataError(f"{t.path}: cannot tell pixels from class bits; {hint}")
     names = t.names if t.names is not None else [str(i + 1) for i in range(L - p)]
+    counts = np.bincount(y, minlength=len(names))
+    empty = [f"{names[i]!r} (bit {i + 1})" for i in np.flatnonzero(counts == 0)]
+    if empty:
+        # The same rule as an image folder with an empty class folder: a class that no
+        # sample shows cannot be learned, and a model would silently never answer it.
+        raise DataError(f"{t.path}: no line sets the bit of class {', '.join(empty)}; every class needs at least "
+                        "one sample. help: add lines for it, or remove its bit from every line"
+                        + (" and its name from the '# classes:' line." if t.names is not None else "."))
     return Dataset(t.values[:, :p], y, names, name=t.path.stem)
 
 

@@ -40,7 +40,7 @@ def ramp_rgb(t: np.ndarray, anchors: tuple[str, ...]) -> np.ndarray:
 def to_hex(rgb: np.ndarray) -> list[str]:
     """Return '#rrggbb' strings for uint8 colors (N, 3)."""
     rgb = np.asarray(rgb, dtype=np.uint8).reshape(-1, 3)
-    return ["#%02x%02x%02x" % (r, g, b) for r, g, b in rgb.tolist()]
+    return [f"#{r:02x}{g:02x}{b:02x}" for r, g, b in rgb.tolist()]
 
 
 def symmetric_limit(values: np.ndarray) -> float:

@@ -227,7 +227,7 @@ def draw_kernels(view: NetView, layer: int | None = None, *, max_filters: int | 
     `layer` is the spec index of a Conv2D layer (default: the first). One color scale
     for the whole layer, so kernels compare with each other.
     """
-    convs = [i for i, l in enumerate(view.spec.layers) if l["type"] == "Conv2D"]
+    convs = [i for i, layer in enumerate(view.spec.layers) if layer["type"] == "Conv2D"]
     if not convs:
         raise DrawError(f"network {view.spec.name!r} has no Conv2D layer; allowed: a CNN")
     layer = convs[0] if layer is None else layer
@@ -260,7 +260,7 @@ def draw_kernels(view: NetView, layer: int | None = None, *, max_filters: int | 
 
 def draw_first_layer_weights(view: NetView, *, max_neurons: int = 64) -> str:
     """Return SVG text of the first Dense layer's weights, each neuron's as an input-sized image."""
-    dense = [i for i, l in enumerate(view.spec.layers) if l["type"] == "Dense"]
+    dense = [i for i, layer in enumerate(view.spec.layers) if layer["type"] == "Dense"]
     weights = view.weight(dense[0]) if dense else None
     if weights is None:
         raise DrawError("first-layer weights need a trained model with a Dense layer; allowed: "

@@ -31,7 +31,7 @@ def fmt(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, (int, np.integer)):
         return str(int(value))
-    text = "%.2f" % float(value)
+    text = f"{float(value):.2f}"
     text = text.rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
 

@@ -47,7 +47,8 @@ def read_spec_file(path: str | Path) -> Spec:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as error:
-        raise spec_error(str(path), f"not a UTF-8 text file ({error.reason} at byte {error.start})", "a JSON text file")
+        raise spec_error(str(path), f"not a UTF-8 text file ({error.reason} at byte {error.start})",
+                         "a JSON text file") from None
     except OSError as error:
         raise spec_error(str(path), f"cannot read the file ({error.strerror or error})") from None
     try:

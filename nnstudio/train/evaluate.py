@@ -35,7 +35,8 @@ class Evaluation:
 def evaluate(network: torch.nn.Module, data, *, batch_size: int = 256, device: str = "cpu") -> Evaluation:
     """Return the Evaluation of network on data (a Dataset whose classes are the network's outputs)."""
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise TrainingError(f"The 'batch_size' option must be an int in the range [1, inf). Got {batch_size!r} instead.")
+        raise TrainingError(f"The 'batch_size' option must be an int in the range [1, inf). "
+                            f"Got {batch_size!r} instead.")
     spec = network.spec
     classes = check_classes(spec, data)
     x, y = input_tensors(spec, data)

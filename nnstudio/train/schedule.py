@@ -24,7 +24,8 @@ def make_optimizer(params: Iterable[torch.nn.Parameter], config: TrainConfig) ->
     return torch.optim.Adam(params, lr=config.learning_rate, weight_decay=config.weight_decay, **fast)
 
 
-def make_scheduler(optimizer: torch.optim.Optimizer, config: TrainConfig) -> torch.optim.lr_scheduler.LRScheduler | None:
+def make_scheduler(optimizer: torch.optim.Optimizer,
+                   config: TrainConfig) -> torch.optim.lr_scheduler.LRScheduler | None:
     """Return the per-epoch learning-rate schedule, or None for a constant rate."""
     if config.lr_decay == "exponential":
         return torch.optim.lr_scheduler.ExponentialLR(optimizer, gamma=config.decay_rate)

@@ -40,16 +40,24 @@ def test_grey_values_are_written_compactly(tmp_path):
 
 
 def test_without_header_class_names_are_numbers_and_split_is_inferred(tmp_path):
-    path = write(tmp_path, f"{SQUARE} 1 0 0 0 0\n\n# a comment\n{LINE}   0 0 0 0 1\n")
+    path = write(tmp_path, f"{SQUARE} 1 0 0\n\n# a comment\n{LINE}   0 0 1\n{SQUARE} 0 1 0\n")
     data = read_training_file(path)
-    assert data.x.shape == (2, 25) and list(data.y) == [0, 4]
-    assert data.class_names == ["1", "2", "3", "4", "5"]
-    assert read_training_file(path, input_size=25).x.shape == (2, 25)
+    assert data.x.shape == (3, 25) and list(data.y) == [0, 2, 1]
+    assert data.class_names == ["1", "2", "3"]
+    assert read_training_file(path, input_size=25).x.shape == (3, 25)
+
+
+def test_a_class_without_any_line_is_an_error_as_an_empty_class_folder_is(tmp_path):
+    with pytest.raises(DataError, match=r"no line sets the bit of class '2' \(bit 2\).*help:"):
+        read_training_file(write(tmp_path, "0 1 0\n"))
+    named = write(tmp_path, f"# classes: square x line\n{SQUARE} 1 0 0\n{LINE} 0 0 1\n")
+    with pytest.raises(DataError, match=r"class 'x' \(bit 2\).*'# classes:' line"):
+        read_training_file(named)
 
 
 def test_tabs_and_multiple_spaces_are_accepted(tmp_path):
-    path = write(tmp_path, SQUARE.replace(" ", "\t") + "  1 0 0 0 0\n")
-    assert read_training_file(path).x.shape == (1, 25)
+    path = write(tmp_path, SQUARE.replace(" ", "\t") + "  1 0\n" + LINE.replace(" ", "  ") + "\t0 1\n")
+    assert read_training_file(path).x.shape == (2, 25)
 
 
 @pytest.mark.parametrize(
@@ -86,11 +94,12 @@ def test_missing_file(tmp_path):
 
 def test_split_that_cannot_be_inferred_asks_for_input_size(tmp_path):
     # 6 pixels (not a square) and 3 bits: no perfect square leaves a valid one-hot tail on every line.
-    path = write(tmp_path, "0.5 0.5 0.5 0.5 0.5 0.5 1 0 0\n0.5 0.5 0.5 0.5 0.5 0.5 0 1 0\n", "odd.dat")
+    path = write(tmp_path, "0.5 0.5 0.5 0.5 0.5 0.5 1 0 0\n0.5 0.5 0.5 0.5 0.5 0.5 0 1 0\n"
+                           "0.5 0.5 0.5 0.5 0.5 0.5 0 0 1\n", "odd.dat")
     with pytest.raises(DataError, match="odd.dat:1:.*help: pass the model's input size"):
         read_training_file(path)
     data = read_training_file(path, input_size=6)
-    assert data.x.shape == (2, 6) and list(data.y) == [0, 1]
+    assert data.x.shape == (3, 6) and list(data.y) == [0, 1, 2]
 
 
 def test_header_and_input_size_must_agree(tmp_path):

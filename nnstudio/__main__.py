@@ -1,0 +1,3 @@
+from nnstudio.cli import main
+
+main(prog_name="nnstudio")
