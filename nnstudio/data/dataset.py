@@ -53,7 +53,7 @@ class Dataset:
     def __len__(self) -> int:
         return int(self.x.shape[0])
 
-    def subset(self, indices) -> "Dataset":
+    def subset(self, indices) -> Dataset:
         """Return a new Dataset with the samples at `indices` (same classes, name, preparation)."""
         idx = np.asarray(indices)
         if idx.dtype == np.bool_:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, cache
 from pathlib import Path
 
 import numpy as np
@@ -80,7 +80,7 @@ def ttf_dir() -> Path:
     return Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _truetype(name: str) -> ImageFont.FreeTypeFont:
     path = ttf_dir() / f"{name}.ttf"
     try:
@@ -89,7 +89,7 @@ def _truetype(name: str) -> ImageFont.FreeTypeFont:
         raise DataError(f"font {path} cannot be loaded ({exc}); help: reinstall matplotlib") from None
 
 
-@lru_cache(maxsize=None)
+@cache
 def _hershey(name: str):
     from HersheyFonts import HersheyFonts  # imported late: it unpacks its fonts on import
 
