@@ -146,17 +146,19 @@ def training_options(command: Any) -> Any:
 @click.option("--per-class", type=click.IntRange(min=1), default=None,
               help="Generated samples per class (built-in datasets).")
 @click.option("--resume", is_flag=True, help="Continue an interrupted run from its last checkpoint.")
+@click.option("--restart", is_flag=True, help="Start over, deleting an interrupted run's checkpoint.")
+@click.option("--overwrite", is_flag=True, help="Replace the model in --out (files nnstudio did not write stay).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @training_options
-def train(data_source: str, model: str | None, out: Path, per_class: int | None, resume: bool,
-          quiet: bool, **options: Any) -> None:
+def train(data_source: str, model: str | None, out: Path, per_class: int | None, resume: bool, restart: bool,
+          overwrite: bool, quiet: bool, **options: Any) -> None:
     """Train a network and save it as a model folder (model.json + weights.safetensors)."""
     from nnstudio.workflows import checkpoint_folder, train_model
 
     progress = [] if quiet else [ProgressBar()]
     try:
         trained = train_model(data_source, out=out, model=model, per_class=per_class, resume=resume,
-                              callbacks=progress, **options)
+                              restart=restart, overwrite=overwrite, callbacks=progress, **options)
     except KeyboardInterrupt:
         for bar in progress:
             bar.close()

@@ -84,7 +84,7 @@ def run_demo(out: Path, progress: Callable[[], Any] | None = None) -> Iterator[s
     out = Path(out)
 
     yield "== shapes: the course's MLP (25-25-20-15-10-5, SGD, batch 1) =="
-    shapes = train_model("shapes", out=out / "shapes-mlp", callbacks=callbacks())
+    shapes = train_model("shapes", out=out / "shapes-mlp", callbacks=callbacks(), overwrite=True, restart=True)
     clean = Dataset(
         x=np.stack([SHAPE_BITMAPS[name] for name in SHAPES]).astype(np.float32)[:, None],
         y=np.arange(len(SHAPES)),
@@ -97,7 +97,7 @@ def run_demo(out: Path, progress: Callable[[], Any] | None = None) -> Iterator[s
 
     yield ""
     yield "== letters: the course's CNN design (5x5 patches, stride 2, batch norm) =="
-    letters = train_model("letters", out=out / "letters-cnn", callbacks=callbacks())
+    letters = train_model("letters", out=out / "letters-cnn", callbacks=callbacks(), overwrite=True, restart=True)
     test = letters.evaluate(load_dataset("letters", "test"))
     yield f"accuracy on the letters test part: {test.accuracy:.2%}"
     unseen = letters.evaluate(load_dataset("letters", "unseen"))

@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 
 MODEL_JSON = "model.json"
 WEIGHTS = "weights.safetensors"
+METRICS_CSV = "metrics.csv"
+WRITTEN = (MODEL_JSON, WEIGHTS, METRICS_CSV)  # what a save replaces; other files stay
 FORMAT_VERSION = 1
 _SAFETENSORS_DTYPES = {torch.float32: "F32", torch.float64: "F64", torch.float16: "F16", torch.bfloat16: "BF16",
                        torch.int64: "I64", torch.int32: "I32", torch.uint8: "U8", torch.bool: "BOOL"}
@@ -66,6 +68,9 @@ def save_model(model_dir: str | Path, network: torch.nn.Module, *, class_names, 
     try:
         write_atomically(tmp / WEIGHTS, blob)
         write_atomically(tmp / MODEL_JSON, text.encode("utf-8"))
+        if training and training.get("history"):
+            write_atomically(tmp / METRICS_CSV, metrics_csv(training["history"]).encode("utf-8"))
+        _keep_other_files(dest, tmp)
         _swap_in(tmp, dest, dest.parent / f".{dest.name}.old-{tag}")
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -87,6 +92,27 @@ def training_record(config: Any, history: Any, *, data: str | None = None,
                    "best_epoch": getattr(history, "best_epoch", None),
                    "stopped_early": bool(getattr(history, "stopped_early", False))})
     return record
+
+
+def metrics_csv(history: list[dict[str, Any]]) -> str:
+    """Return the per-epoch history as CSV text (a header, then one row per epoch), for
+    a spreadsheet or pandas."""
+    keys = [k for k in ("epoch", "loss", "accuracy", "val_loss", "val_accuracy", "lr", "seconds", "overfitting")
+            if any(k in row for row in history)]
+    rows = [",".join(keys)]
+    rows += [",".join("" if row.get(k) is None else repr(row[k]) if isinstance(row.get(k), float) else str(row[k])
+                      for k in keys) for row in history]
+    return "\n".join(rows) + "\n"
+
+
+def _keep_other_files(dest: Path, new: Path) -> None:
+    """Move every file of dest that a save did not write (a user's notes) into the new
+    folder, so replacing a model keeps them."""
+    if not dest.is_dir():
+        return
+    for entry in dest.iterdir():
+        if entry.name not in WRITTEN:
+            os.rename(entry, new / entry.name)
 
 
 def _replaceable(dest: Path) -> bool:

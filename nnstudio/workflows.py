@@ -29,7 +29,7 @@ from nnstudio.data import (
 )
 from nnstudio.data.folders import IMAGE_SUFFIXES
 from nnstudio.data.sources import TRAINING_FILE_SUFFIXES
-from nnstudio.errors import DataError, NnstudioError, SpecError
+from nnstudio.errors import DataError, NnstudioError, SpecError, TrainingError
 from nnstudio.model import build_model
 from nnstudio.predict import Model, Prediction, load
 from nnstudio.spec import (
@@ -146,6 +146,8 @@ def train_model(
     model: str | Path | dict | Spec | None = None,
     per_class: int | None = None,
     resume: bool = False,
+    restart: bool = False,
+    overwrite: bool = False,
     callbacks: Sequence[Any] = (),
     checkpoint_dir: str | Path | None = None,
     **options: Any,
@@ -157,13 +159,16 @@ def train_model(
     those left as None take the network's own defaults. The checkpoint lives in
     checkpoint_dir (default: out + ".checkpoint") and is removed once the run is
     complete; a run stopped on request is saved as it is and keeps its checkpoint, so
-    resume=True can finish it.
+    resume=True can finish it. Nothing is lost unasked: an existing model folder is
+    replaced only with overwrite=True (files nnstudio did not write stay in it), and an
+    interrupted run's checkpoint is started over only with restart=True.
     """
+    folder = Path(checkpoint_dir) if checkpoint_dir is not None else checkpoint_folder(out)
+    check_nothing_lost(Path(out), folder, resume=resume, restart=restart, overwrite=overwrite)
     seed = options.get("seed")
     spec, dataset = choose_network(model, data, per_class=per_class, seed=0 if seed is None else seed)
     config = TrainConfig.from_options(spec.training, **options)
     network = build_model(spec, seed=config.seed)
-    folder = Path(checkpoint_dir) if checkpoint_dir is not None else checkpoint_folder(out)
     history = fit(network, dataset, config, callbacks=callbacks, checkpoint_dir=folder, resume=resume)
     record = training_record(config, history, data=str(data), samples=len(dataset))
     save_model(out, network, class_names=list(dataset.class_names), preparation=dataset.preparation,
@@ -175,6 +180,19 @@ def train_model(
 
 
 # ----------------------------------------------------------------------------- test / predict
+
+
+def check_nothing_lost(out: Path, checkpoint: Path, *, resume: bool, restart: bool, overwrite: bool) -> None:
+    """TrainingError when training into out would replace a model or drop an
+    interrupted run's checkpoint that the caller did not say to give up."""
+    if resume and restart:
+        raise TrainingError("resume and restart exclude each other. help: pass one of --resume or --restart.")
+    if not resume and not restart and (checkpoint / "checkpoint.json").is_file():
+        raise TrainingError(f"{checkpoint}: holds the checkpoint of an interrupted run into {out}. help: pass "
+                            "--resume to continue it, or --restart to start over and delete it.")
+    if not resume and not overwrite and (out / "model.json").is_file():
+        raise TrainingError(f"{out}: holds a trained model already. help: pass --overwrite to replace it (other "
+                            "files in the folder are kept), or choose another --out folder.")
 
 
 def evaluate_model(model_dir: str | Path, data: str | Path, *, part: str = "test") -> Evaluation:

@@ -41,7 +41,7 @@ def saved(tmp_path):
 
 def test_round_trip_gives_the_same_predictions(saved):
     path, net = saved
-    assert sorted(p.name for p in path.iterdir()) == ["model.json", "weights.safetensors"]
+    assert sorted(p.name for p in path.iterdir()) == ["metrics.csv", "model.json", "weights.safetensors"]
     model = nnstudio.load(path)
     assert model.class_names == ["dark", "bright"] and model.preparation == Preparation((3, 3), 0, False)
     assert model.spec == net.spec and not model.network.training

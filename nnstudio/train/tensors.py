@@ -16,6 +16,10 @@ from nnstudio.spec import num_classes
 def check_classes(spec: Any, data: Any) -> int:
     """Return the number of classes; TrainingError when data and spec disagree on it."""
     units = num_classes(spec)
+    if data.num_classes < 2:
+        raise TrainingError(
+            f"{named(data)} has only {data.num_classes} class ({', '.join(data.class_names)}); a network that "
+            "tells classes apart needs at least 2. help: add a folder (or one-hot bit) for another class.")
     if data.num_classes != units:
         names = ", ".join(data.class_names[:8]) + (", ..." if data.num_classes > 8 else "")
         raise TrainingError(
