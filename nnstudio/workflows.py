@@ -71,7 +71,7 @@ def make_data(
     out = Path(out)
     if out.suffix.lower() in TRAINING_FILE_SUFFIXES:
         if not out.parent.exists():
-            raise DataError(f"--out {out}: folder {out.parent} does not exist")
+            raise DataError(f"out {out}: folder {out.parent} does not exist")
         write_training_file(out, dataset)
     else:
         write_image_folder(out, dataset)
@@ -186,13 +186,13 @@ def check_nothing_lost(out: Path, checkpoint: Path, *, resume: bool, restart: bo
     """TrainingError when training into out would replace a model or drop an
     interrupted run's checkpoint that the caller did not say to give up."""
     if resume and restart:
-        raise TrainingError("resume and restart exclude each other. help: pass one of --resume or --restart.")
+        raise TrainingError("resume and restart exclude each other. help: choose one (--resume or --restart).")
     if not resume and not restart and (checkpoint / "checkpoint.json").is_file():
-        raise TrainingError(f"{checkpoint}: holds the checkpoint of an interrupted run into {out}. help: pass "
-                            "--resume to continue it, or --restart to start over and delete it.")
+        raise TrainingError(f"{checkpoint}: holds the checkpoint of an interrupted run into {out}. help: resume "
+                            "it (resume, --resume) or start over and delete it (restart, --restart).")
     if not resume and not overwrite and (out / "model.json").is_file():
-        raise TrainingError(f"{out}: holds a trained model already. help: pass --overwrite to replace it (other "
-                            "files in the folder are kept), or choose another --out folder.")
+        raise TrainingError(f"{out}: holds a trained model already. help: replace it (overwrite, --overwrite; "
+                            "other files in the folder are kept), or choose another out folder.")
 
 
 def evaluate_model(model_dir: str | Path, data: str | Path, *, part: str = "test") -> Evaluation:

@@ -17,7 +17,7 @@ def test_an_existing_model_is_replaced_only_with_overwrite_and_other_files_stay(
     out = tmp_path / "m"
     train_model("shapes", out=out, epochs=1, per_class=4)
     (out / "NOTES.txt").write_text("my notes")
-    with pytest.raises(TrainingError, match="holds a trained model already.*--overwrite"):
+    with pytest.raises(TrainingError, match="holds a trained model already.*overwrite, --overwrite"):
         train_model("shapes", out=out, epochs=1, per_class=4)
     train_model("shapes", out=out, epochs=2, per_class=4, overwrite=True)
     assert (out / "NOTES.txt").read_text() == "my notes"

@@ -188,7 +188,7 @@ def draw_weights(model: Any, layer: int | None = None) -> str:
     if any(config["type"] == "Conv2D" for config in view.spec.layers):
         return _kernels(view, layer)
     if layer is not None:
-        raise DrawError(f"--layer {layer}: {view.spec.name!r} has no Conv2D layer; allowed: no "
+        raise DrawError(f"layer {layer}: {view.spec.name!r} has no Conv2D layer; allowed: no "
                         "layer for an MLP (its first Dense layer is drawn)")
     return _first_layer_weights(view)
 

@@ -119,5 +119,5 @@ def initialize(network: Network, generator: torch.Generator | None) -> None:
                 nn.init.xavier_uniform_(layer.weight, generator=generator)
                 if layer.bias is not None:
                     layer.bias.zero_()
-            elif isinstance(layer, nn.modules.batchnorm._BatchNorm):
+            elif isinstance(layer, (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d)):
                 layer.reset_parameters()
