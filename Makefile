@@ -22,6 +22,7 @@ test-fast: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check nnstudio
+	$(BIN)/mypy nnstudio
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py

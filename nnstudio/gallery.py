@@ -195,7 +195,7 @@ def trained_pictures(letters: Any | None) -> list[Picture]:
     return pictures
 
 
-def _try(step: str, make: Callable[[], list[Picture]], notes: list[str]) -> list[Picture]:
+def _try(step: str, make: Callable[[], list[Any]], notes: list[str]) -> list[Any]:
     """Return make()'s pictures, or none with a note when a part nnstudio needs is missing."""
     try:
         return make()

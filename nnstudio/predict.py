@@ -21,6 +21,7 @@ import torch
 
 from nnstudio.data import Dataset, Preparation, prepare_image, read_pixel_file
 from nnstudio.errors import DataError
+from nnstudio.model import Network
 from nnstudio.store import read_model_folder, save_model
 
 log = logging.getLogger(__name__)
@@ -51,7 +52,7 @@ class Model:
     (None: the network takes numeric vectors only) and its training record."""
 
     spec: Any
-    network: torch.nn.Module
+    network: Network
     class_names: list[str]
     preparation: Any = None
     training: dict[str, Any] | None = None

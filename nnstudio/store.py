@@ -23,7 +23,7 @@ from safetensors.torch import save as save_tensors_bytes
 from nnstudio.data import Preparation
 from nnstudio.errors import DataError, ModelFileError, SpecError
 from nnstudio.files import sync_folder, write_atomically
-from nnstudio.model import build_model
+from nnstudio.model import Network, build_model
 from nnstudio.spec import Spec, num_classes
 
 log = logging.getLogger(__name__)
@@ -37,7 +37,7 @@ _SAFETENSORS_DTYPES = {torch.float32: "F32", torch.float64: "F64", torch.float16
                        torch.int64: "I64", torch.int32: "I32", torch.uint8: "U8", torch.bool: "BOOL"}
 
 
-def save_model(model_dir: str | Path, network: torch.nn.Module, *, class_names, preparation=None,
+def save_model(model_dir: str | Path, network: Network, *, class_names, preparation=None,
                training: dict[str, Any] | None = None) -> Path:
     """Write network into the folder model_dir, replacing a model saved there before,
     so that the folder always holds a whole model (old or new). Return its path.
@@ -160,7 +160,7 @@ class SavedModel:
     training record (None if absent) and the folder it came from."""
 
     spec: Any
-    network: torch.nn.Module
+    network: Network
     class_names: list[str]
     preparation: Any
     training: dict[str, Any] | None

@@ -107,7 +107,7 @@ def _draw_ttf(name: str, letter: str, weight: int) -> Image.Image:
     font = _truetype(name)
     left, top, right, bottom = font.getbbox(letter, stroke_width=outline)
     pad = 8
-    img = Image.new("L", (right - left + 2 * pad, bottom - top + 2 * pad), 0)
+    img = Image.new("L", (int(right - left) + 2 * pad, int(bottom - top) + 2 * pad), 0)
     ImageDraw.Draw(img).text((pad - left, pad - top), letter, font=font, fill=255,
                              stroke_width=outline, stroke_fill=255)
     return img
@@ -145,7 +145,7 @@ def glyph(font: Font, letter: str, weight: int) -> tuple[np.ndarray, tuple[float
     w, h = img.size
     scale = GLYPH_BOX / max(w, h)
     nw, nh = max(1, round(w * scale)), max(1, round(h * scale))
-    small = img.resize((nw, nh), Image.BOX)  # area average: antialiased and quick
+    small = img.resize((nw, nh), Image.Resampling.BOX)  # area average: antialiased and quick
     cell = Image.new("L", (CELL, CELL), 0)
     left, top = (CELL - nw) // 2, (CELL - nh) // 2
     cell.paste(small, (left, top))

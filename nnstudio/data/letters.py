@@ -187,11 +187,11 @@ def _render(at: Atlas, w: dict[str, np.ndarray], S: int) -> np.ndarray:
     rows = wy @ src.astype(np.float32).reshape(n, G, G * 2)  # (n, S, G*2)
     rows = rows.reshape(n, S, G, 2).transpose(0, 1, 3, 2).reshape(n, S * 2, G)
     grid = (rows @ wx.transpose(0, 2, 1)).reshape(n, S, 2, S).transpose(0, 1, 3, 2)  # (n, S, S, 2)
-    grid = torch.from_numpy(np.ascontiguousarray(grid).reshape(1, n * S, S, 2))
+    grid_t = torch.from_numpy(np.ascontiguousarray(grid).reshape(1, n * S, S, 2))
     image = torch.from_numpy(at.image)[None, None]
     with torch.no_grad():
-        out = F.grid_sample(image, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
-    out = out.reshape(n, S, S).numpy()
+        sampled = F.grid_sample(image, grid_t, mode="bilinear", padding_mode="zeros", align_corners=False)
+    out = sampled.reshape(n, S, S).numpy()
     noisy = np.flatnonzero(w["noise"])
     if noisy.size:
         # One noise field per chunk; each letter takes its own window of it.

@@ -162,11 +162,13 @@ def read_training_file(path: str | Path, input_size: int | None = None) -> Datas
             raise DataError(f"{t.where(0)}: {L} values per line, but the '# classes:' line names "
                             f"{len(t.names)} classes; a line needs the pixels plus one bit per class")
     else:
-        p, guess = _infer_pixels(t.values)
-        if p is None:
-            if guess is None:
-                raise DataError(f"{t.where(0)}: only {L} value(s) per line; a training line needs "
-                                "pixel values and at least 2 class bits")
+        found, guess = _infer_pixels(t.values)
+        if found is not None:
+            p = found
+        elif guess is None:
+            raise DataError(f"{t.where(0)}: only {L} value(s) per line; a training line needs "
+                            "pixel values and at least 2 class bits")
+        else:
             p, hint = guess, _HELP_SIZE
     y = _check_samples(t, p, hint)
     if hint:  # every line passed with the guess, so the guess was not the problem

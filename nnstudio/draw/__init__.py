@@ -159,8 +159,7 @@ def draw_data(source: Any, what: str = "grid", *, index: int | None = None,
         images, labels = np.asarray(dataset.x), np.asarray(dataset.y)
         names = [str(n) for n in dataset.class_names]
         images = images.reshape(len(images), *images.shape[-2:]) if images.ndim == 4 else images
-        if images.ndim == 2 and square_side(images.shape[1]):  # vectors of a training file
-            side = square_side(images.shape[1])
+        if images.ndim == 2 and (side := square_side(images.shape[1])):  # vectors of a training file
             images = images.reshape(len(images), side, side)
     if what == "grid" and images.ndim != 3:
         raise DrawError(f"a grid needs square images; {source} holds vectors of "

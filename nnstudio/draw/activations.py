@@ -17,7 +17,7 @@ from nnstudio.draw.network import (RADIUS, SPACING, build_columns, check_limits,
                                    place_columns, right_margin)
 from nnstudio.draw.planes import build_stacks, stack_label
 from nnstudio.draw.svg import Canvas, MUTED_COLOR, fmt_value
-from nnstudio.draw.view import NetView, Stage, square_side, stage_output
+from nnstudio.draw.view import NetView, Stage, required_output, square_side
 from nnstudio.errors import DrawError
 
 TILE = 40.0
@@ -50,12 +50,12 @@ def draw_input_image(canvas: Canvas, values: np.ndarray, x: float, y: float,
 
 
 def _mlp_picture(view: NetView, stages: list[Stage], max_neurons: int, keep: int) -> Canvas:
-    values = view.outputs.get(-1)
+    values = view.outputs.get(-1) if view.outputs is not None else None
     side = square_side(stages[0].size)
     left = INPUT_SIDE + 40 if side and values is not None else 0.0
     canvas, columns = draw_neuron_network(view, stages, max_neurons=max_neurons, keep=keep,
                                           left=left)
-    if left:
+    if side and values is not None:
         center_y = float(np.mean(columns[0].ys))
         draw_input_image(canvas, np.asarray(values, dtype=float).reshape(side, side), 20,
                          center_y - INPUT_SIDE / 2, INPUT_SIDE)
@@ -75,7 +75,7 @@ def draw_heatmap_rows(canvas: Canvas, view: NetView, stages: list[Stage], x: flo
     """Draw one titled grid of channel heatmaps per image stage after the input; return bottom y."""
     stacks = build_stacks(stages)
     for stack in stacks[1:]:
-        values = stage_output(view, stack.stage)  # (C, H, W)
+        values = required_output(view, stack.stage)  # (C, H, W)
         scale, vmax = activation_scale(values)
         label = stack_label(stack)
         title = f"{label[0]}: {label[1]}" + (f", {label[-1]}" if len(label) > 3 else "")
@@ -108,7 +108,7 @@ def _cnn_picture(view: NetView, stages: list[Stage], max_neurons: int, keep: int
     image_stages = [stage for stage in stages if not stage.is_vector]
     canvas = Canvas(title=f"{view.spec.name} activations")
     draw_title(canvas, view, True)
-    source = stage_output(view, image_stages[0])  # (C, H, W)
+    source = required_output(view, image_stages[0])  # (C, H, W)
     draw_input_image(canvas, source[0], 20, 70, INPUT_SIDE)
     bottom = draw_heatmap_rows(canvas, view, image_stages, 20, 70 + INPUT_SIDE + 20)
     columns = build_columns(stages[len(image_stages):], max_neurons, keep)

@@ -16,8 +16,9 @@ from nnstudio.draw.view import NetView
 from nnstudio.errors import DrawError
 
 
-def network_of(model: Any) -> torch.nn.Module:
-    """Return the torch module of a predict.Model (its .network) or of a model.Network itself."""
+def network_of(model: Any) -> Any:
+    """Return the torch module of a predict.Model (its .network) or a model.Network itself
+    (any module that carries a spec, so wrappers draw too)."""
     network = getattr(model, "network", model)
     if not isinstance(network, torch.nn.Module) or not hasattr(network, "spec"):
         raise DrawError(f"cannot draw a {type(model).__name__}; allowed: a preset name, a spec "

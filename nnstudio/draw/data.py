@@ -25,8 +25,8 @@ ON_COLOR = "#b2182b"
 def _as_images(array: Any) -> np.ndarray:
     """Return `array` as (N, H, W) floats: accepts (H, W), (N, H, W), (N, 1, H, W), or a square vector."""
     a = np.asarray(array, dtype=float)
-    if a.ndim == 1 and square_side(a.size):
-        a = a.reshape(square_side(a.size), -1)
+    if a.ndim == 1 and (side := square_side(a.size)):
+        a = a.reshape(side, -1)
     if a.ndim == 4 and a.shape[1] == 1:
         a = a[:, 0]
     if a.ndim == 2:
@@ -127,7 +127,7 @@ def draw_vector(array: Any, *, title: str | None = None, row_length: int | None 
         canvas.element("text", {"class": "ellipsis", "x": x0 + cell * (keep + 1), "y": y0 + cell / 2 + 6,
                                 "font-size": 20, "text-anchor": "middle", "fill": MUTED_COLOR,
                                 "data-size": size, "data-hidden": size - len(shown)}, "\u22ef")
-    elif bracketed:
+    elif bracketed and row_length:
         _row_brackets(canvas, x0, y0 + cell + 6, cell, size, row_length)
     canvas.text(x0, note_y, f"{size:,} values", cls="note", size=11, anchor="start",
                 color=MUTED_COLOR)
@@ -269,8 +269,8 @@ def draw_first_layer_weights(view: NetView, *, max_neurons: int = 64) -> str:
     shape = tuple(view.spec.input_shape)
     if len(shape) == 3 and shape[0] == 1 and shape[1] * shape[2] == inputs:
         height, width = shape[1], shape[2]
-    elif square_side(inputs):
-        height = width = square_side(inputs)
+    elif side := square_side(inputs):
+        height = width = side
     else:
         raise DrawError(f"the first Dense layer (layer {dense[0]}) has {inputs} inputs, not a "
                         "picture; allowed: an MLP whose input is a square image")

@@ -131,8 +131,7 @@ def _names(class_names: Sequence[str] | None, count: int) -> list[str]:
     return names
 
 
-def history_rows(history: Iterable[Mapping[str, Any]] | Mapping[str, Sequence[float]]
-                 ) -> list[dict[str, float]]:
+def history_rows(history: Any) -> list[dict[str, float]]:
     """Return the per-epoch rows of a History: a list of dicts, a dict of lists, History.to_dict()
     ({"epochs": [...]}) or a loaded Model (its saved training history)."""
     if not isinstance(history, (Mapping, list, tuple)) and hasattr(history, "history"):
@@ -154,9 +153,9 @@ def history_rows(history: Iterable[Mapping[str, Any]] | Mapping[str, Sequence[fl
 
 def overfitting_epoch(rows: list[dict[str, float]]) -> int | None:
     """Return the epoch of lowest validation loss when validation loss rose after it, else None."""
-    val = [row.get("val_loss") for row in rows]
-    if any(v is None for v in val):
+    if any(row.get("val_loss") is None for row in rows):
         return None
+    val = [float(row["val_loss"]) for row in rows]
     best = int(np.argmin(val))
     if best == len(val) - 1 or not max(val[best + 1:]) > val[best]:
         return None

@@ -12,6 +12,7 @@ sign is not carried by color alone.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -177,7 +178,7 @@ def draw_neurons(canvas: Canvas, view: NetView, column: Column) -> str:
     inside = column.elided and column.role in ("hidden", "output")
     for k, index in enumerate(column.shown.tolist()):
         y = float(column.ys[k])
-        extra = {} if values is None else {"value": fmt_value(values[k])}
+        extra: dict[str, Any] = {} if values is None else {"value": fmt_value(values[k])}
         canvas.circle(column.x, y, RADIUS, cls="neuron", fill=fills[k], layer=layer,
                       index=index, **extra)
         if inside:

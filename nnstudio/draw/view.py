@@ -115,6 +115,16 @@ def stage_output(view: NetView, stage: Stage) -> np.ndarray | None:
     return np.asarray(value, dtype=float).reshape(stage.shape)
 
 
+def required_output(view: NetView, stage: Stage) -> np.ndarray:
+    """Return stage_output for a picture that cannot be drawn without it."""
+    value = stage_output(view, stage)
+    if value is None:
+        from nnstudio.errors import DrawError
+
+        raise DrawError(f"layer {stage.last}: no activations to draw; allowed: a model run on an input")
+    return value
+
+
 def square_side(size: int) -> int | None:
     """Return n when `size` is n*n (n >= 2): a flattened square image, else None."""
     side = math.isqrt(size)

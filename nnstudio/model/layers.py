@@ -129,7 +129,10 @@ class AveragePooling2D(nn.Module):
             self.register_buffer("rescale", 1.0 / real, persistent=False)
 
     def _padded_average(self, x: torch.Tensor) -> torch.Tensor:
-        return F.avg_pool2d(F.pad(x, self.extra_pad), self.kernel, self.stride, self.padding, count_include_pad=True)
+        pad = self.extra_pad if self.extra_pad is not None else (0, 0, 0, 0)
+        return F.avg_pool2d(F.pad(x, pad), self.kernel, self.stride, self.padding, count_include_pad=True)
+
+    rescale: torch.Tensor  # registered as a buffer when extra_pad is set
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.extra_pad is not None:

@@ -123,4 +123,4 @@ def with_classes(spec: Spec, n: int) -> Spec:
 
 def with_input_shape(spec: Spec, shape: Sequence[int]) -> Spec:
     """Return a copy of `spec` taking inputs of `shape`; SpecError when its layers do not fit it."""
-    return replace(spec, input_shape=shape)
+    return replace(spec, input_shape=tuple(int(d) for d in shape))

@@ -44,10 +44,10 @@ def evaluate(network: torch.nn.Module, data, *, batch_size: int = 256, device: s
         raise TrainingError(f"cannot evaluate on {data.name or 'the data'!r}: it has no samples.")
     network.to(device)
     loss_sum, correct, predicted = predict_tensors(network, x.to(device), y.to(device), batch_size)
-    predicted = predicted.cpu().numpy()
+    labels = predicted.cpu().numpy()
     truth = y.numpy()
     confusion = np.zeros((classes, classes), dtype=np.int64)
-    np.add.at(confusion, (truth, predicted), 1)
+    np.add.at(confusion, (truth, labels), 1)
     totals = confusion.sum(axis=1)
     names = list(data.class_names)
     per_class = {name: (float(confusion[i, i] / totals[i]) if totals[i] else None) for i, name in enumerate(names)}

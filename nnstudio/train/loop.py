@@ -26,6 +26,7 @@ import torch
 import torch.nn.functional as F
 
 from nnstudio.errors import TrainingError
+from nnstudio.model import Network
 from nnstudio.train import checkpoint as ckpt
 from nnstudio.train.augment import AUGMENTATIONS
 from nnstudio.train.callbacks import (
@@ -49,7 +50,7 @@ VAL_BATCH = 512  # validation runs without gradients, so larger batches are chea
 _NORMS = (torch.nn.BatchNorm1d, torch.nn.BatchNorm2d, torch.nn.BatchNorm3d)
 
 
-def fit(network: torch.nn.Module, data: Any, config: TrainConfig | None = None, *, callbacks: Any = (),
+def fit(network: Network, data: Any, config: TrainConfig | None = None, *, callbacks: Any = (),
         checkpoint_dir: str | Path | None = None, resume: bool = False) -> History:
     """Train network on data (a Dataset) as config says (None: the spec's training
     options over the defaults); return the History of epochs.
@@ -133,7 +134,7 @@ class Run:
     """The state of one training run: network, optimizer, schedule, RNG, history, and
     where it stands (epoch, batch), so that it can be saved and resumed anywhere."""
 
-    def __init__(self, network: torch.nn.Module, config: TrainConfig, device: torch.device,
+    def __init__(self, network: Network, config: TrainConfig, device: torch.device,
                  tensors: tuple[torch.Tensor, ...], checkpoint_dir: str | Path | None) -> None:
         x, y, val_x, val_y = tensors
         self.network, self.config, self.device = network, config, device
@@ -208,7 +209,7 @@ class Run:
         if self.batch == 0:
             self.epoch_rng = (self.shuffle.get_state(), self.augment_rng.get_state())
             self.losses, self.outputs, self.correct_before, self.seconds_before = [], [], 0, 0.0
-        else:  # resumed mid-epoch: draw the same permutation and augmentation again
+        elif self.epoch_rng is not None:  # resumed mid-epoch: the same permutation and augmentation
             self.shuffle.set_state(self.epoch_rng[0])
             self.augment_rng.set_state(self.epoch_rng[1])
         # Kept so that a diverging epoch can be undone, and written out if it does.

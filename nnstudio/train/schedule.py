@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import torch
 
@@ -20,8 +20,8 @@ def make_optimizer(params: Iterable[torch.nn.Parameter], config: TrainConfig) ->
                                weight_decay=config.weight_decay)
     # Adam does several operations per tensor; the fused kernel does them in one call
     # (measured 3-4x faster per step than the default on the course's networks).
-    fast = {"fused": True} if _fused_ok(params) else {}
-    return torch.optim.Adam(params, lr=config.learning_rate, weight_decay=config.weight_decay, **fast)
+    return torch.optim.Adam(params, lr=config.learning_rate, weight_decay=config.weight_decay,
+                            fused=True if _fused_ok(params) else None)
 
 
 def make_scheduler(optimizer: torch.optim.Optimizer,
@@ -37,7 +37,7 @@ def make_scheduler(optimizer: torch.optim.Optimizer,
     return None
 
 
-def clip_gradients(params: list[torch.Tensor], max_norm: float) -> torch.Tensor:
+def clip_gradients(params: Sequence[torch.Tensor], max_norm: float) -> torch.Tensor:
     """Scale all gradients together so that their joint L2 norm is at most max_norm;
     return that norm before scaling (a device tensor: reading it would wait for the device).
 
@@ -55,7 +55,7 @@ def clip_gradients(params: list[torch.Tensor], max_norm: float) -> torch.Tensor:
     return total
 
 
-def _fused_ok(params: list[torch.Tensor]) -> bool:
+def _fused_ok(params: Sequence[torch.Tensor]) -> bool:
     """Fused optimizers need floating tensors on one CPU or CUDA device."""
     devices = {p.device.type for p in params}
     return bool(params) and len(devices) == 1 and devices <= {"cpu", "cuda"} and all(
