@@ -424,6 +424,47 @@ def gallery(out_dir: Path, no_train: bool, no_png: bool) -> None:
     click.echo(f"wrote {len(paths)} files to {out_dir}")
 
 
+# ----------------------------------------------------------------------------- studio
+
+
+@main.command()
+@click.option("--workspace", default="nnstudio-workspace", show_default=True, type=click.Path(path_type=Path),
+              help="Folder holding the studio's datasets, runs and models (created when missing).")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on. Only this machine can reach 127.0.0.1; another address "
+                   "lets other machines in.")
+@click.option("--port", type=click.IntRange(min=0, max=65535), default=8765, show_default=True,
+              help="Port to listen on (0: any free port).")
+@click.option("--no-browser", is_flag=True, help="Do not open a browser tab.")
+@click.pass_context
+def studio(ctx: click.Context, workspace: Path, host: str, port: int, no_browser: bool) -> None:
+    """Start the studio, a web app on this machine: design, train, draw and test networks."""
+    import socket
+    import webbrowser
+
+    import uvicorn
+
+    from nnstudio.studio.app import create_app
+
+    torch_threads = ctx.find_root().params.get("threads")
+    app = create_app(workspace, host=host, threads=torch_threads)
+    listener = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listener.bind((host, port))
+    except OSError as error:
+        raise click.ClickException(f"cannot listen on {host}:{port} ({error.strerror}). help: choose "
+                                   "another --port, or stop the program that uses it") from None
+    port = listener.getsockname()[1]
+    shown = f"[{host}]" if ":" in host else host
+    url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else shown}:{port}/"
+    click.echo(f"nnstudio studio at {url}  (workspace {workspace.resolve()}; Ctrl-C stops it)")
+    if not no_browser:
+        webbrowser.open(url)
+    config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=5)
+    uvicorn.Server(config).run(sockets=[listener])
+
+
 # ----------------------------------------------------------------------------- demo
 
 

@@ -1,0 +1,86 @@
+"""Request bodies: read with a size cap, and images decoded with the library's limits."""
+
+from __future__ import annotations
+
+import io
+import warnings
+from typing import Any
+
+import numpy as np
+from fastapi import Request
+from PIL import Image
+
+from nnstudio.data import MAX_IMAGE_PIXELS
+from nnstudio.errors import DataError
+
+MAX_IMAGE_BYTES = 8 * 1024 * 1024
+MAX_ZIP_BYTES = 64 * 1024 * 1024
+IMAGE_TYPES = ("image/png", "image/jpeg", "image/bmp", "image/gif", "image/webp", "application/octet-stream")
+IMAGE_FORMATS = ("PNG", "JPEG", "BMP", "GIF", "WEBP")
+
+
+class TooLarge(DataError):
+    """A request body over its cap (HTTP 413)."""
+
+
+async def read_capped(request: Request, cap: int) -> bytes:
+    """Return the request body; TooLarge as soon as it passes cap bytes."""
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > cap:
+            raise TooLarge(f"request body over {cap:,} bytes; help: send a smaller file")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def image_body(request: Request) -> Any:
+    """The body as a decoded image (PIL) or, for application/json {"input": [...]}, as a
+    numeric array (a 5x5 grid, a vector); DataError for anything else."""
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    data = await read_capped(request, MAX_IMAGE_BYTES)
+    if kind == "application/json":
+        return json_input(data)
+    if kind not in IMAGE_TYPES:
+        raise DataError(f"content type {kind or 'none'!r}; allowed: image/png (or another image type), "
+                        "or application/json with {\"input\": [...]}")
+    return decode_image(data)
+
+
+def json_input(data: bytes) -> np.ndarray:
+    """Return {"input": nested numbers} as a float32 array."""
+    import json
+
+    try:
+        value = json.loads(data)["input"]
+        array = np.asarray(value, dtype=np.float32)
+    except (ValueError, KeyError, TypeError) as error:
+        raise DataError(f"JSON body: expected {{\"input\": [numbers...]}} ({error})") from None
+    if array.size == 0 or array.ndim > 3 or not np.isfinite(array).all():
+        raise DataError(f"JSON body: 'input' must be a non-empty grid of finite numbers, got shape {list(array.shape)}")
+    return array
+
+
+def decode_image(data: bytes) -> Image.Image:
+    """Return the decoded image in data; DataError when it is empty, not an image, or
+    claims more than MAX_IMAGE_PIXELS (a decompression bomb), before decoding it."""
+    if not data:
+        raise DataError("empty request body; expected an image (PNG)")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            image = Image.open(io.BytesIO(data))
+            if image.format not in IMAGE_FORMATS:
+                raise DataError(f"image format {image.format}; allowed: {', '.join(IMAGE_FORMATS)}")
+            if image.width * image.height > MAX_IMAGE_PIXELS:
+                raise DataError(f"image too large ({image.width}x{image.height} pixels); at most "
+                                f"{MAX_IMAGE_PIXELS:,} pixels are read (it may be a decompression bomb)")
+            image.load()
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise DataError(f"image too large; at most {MAX_IMAGE_PIXELS:,} pixels are read "
+                            "(it may be a decompression bomb)") from None
+        except DataError:
+            raise
+        except (OSError, SyntaxError, ValueError, EOFError) as error:
+            raise DataError(f"the body is not a readable image ({error}); help: send a PNG file") from None
+    return image

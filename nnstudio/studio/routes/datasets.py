@@ -1,0 +1,199 @@
+"""Datasets: the built-in ones, and the user's own image folders (create, add samples
+by drawing or upload, view, delete)."""
+
+from __future__ import annotations
+
+import io
+import secrets
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import Response
+from PIL import Image
+from pydantic import BaseModel, ConfigDict, Field
+
+from nnstudio.data import DATASET_NAMES, load_dataset
+from nnstudio.data.folders import IMAGE_SUFFIXES
+from nnstudio.data.prepare import to_grey
+from nnstudio.errors import DataError
+from nnstudio.files import write_atomically
+from nnstudio.studio.bodies import image_body
+from nnstudio.studio.state import StudioState, get_state
+from nnstudio.studio.workspace import Conflict, NotFound, check_name
+
+router = APIRouter(prefix="/api/datasets", tags=["datasets"])
+
+BUILTIN_INPUT = {"shapes": "5x5 grid", "letters": "50x50 image", "digits": "8x8 image", "mnist": "28x28 image"}
+SAMPLE_SIDE = 128  # drawn samples are stored at most this large: enough for any preparation here
+MAX_CLASSES = 100
+
+
+class NewDataset(BaseModel):
+    """POST /api/datasets: a name and its classes (folders), all checked as names."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(..., max_length=200)
+    classes: list[str] = Field(..., min_length=1, max_length=MAX_CLASSES)
+
+
+class NewClass(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(..., max_length=200)
+
+
+@router.get("")
+def list_datasets(state: StudioState = Depends(get_state)) -> list[dict[str, Any]]:
+    """The built-in datasets, then the workspace's own, each with classes and counts
+    (counts of built-in ones once they were opened)."""
+    items = [{"name": name, "builtin": True, "input": BUILTIN_INPUT[name],
+              **state.caches.get(("dataset", name), {})} for name in DATASET_NAMES]
+    for folder in sorted(p for p in state.space.datasets.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        items.append(own_dataset(folder))
+    return items
+
+
+@router.get("/{name}")
+def get_dataset(name: str, state: StudioState = Depends(get_state)) -> dict[str, Any]:
+    """One dataset: classes, counts per class and, for an own dataset, its sample files."""
+    if state.space.is_builtin(name):
+        return {"name": name, "builtin": True, "input": BUILTIN_INPUT[name], **builtin_info(state, name)}
+    return own_dataset(state.space.dataset_dir(name), with_files=True)
+
+
+def builtin_info(state: StudioState, name: str) -> dict[str, Any]:
+    """Return {"classes", "counts"} of a built-in dataset's training part (loaded once)."""
+    key = ("dataset", name)
+    if key not in state.caches:
+        data = load_dataset(name, "train")
+        counts = data.class_counts().tolist()
+        state.caches[key] = {"classes": list(data.class_names), "counts": dict(zip(data.class_names, counts)),
+                             "samples": len(data)}
+    return state.caches[key]
+
+
+def dataset_classes(state: StudioState, name: str) -> list[str]:
+    """Return the class names of a built-in dataset."""
+    return builtin_info(state, name)["classes"]
+
+
+def own_dataset(folder: Path, with_files: bool = False) -> dict[str, Any]:
+    """Return {"name", "builtin": False, "classes", "counts"} of a workspace dataset."""
+    classes = sorted(p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith((".", "__")))
+    files = {c: sample_files(folder / c) for c in classes}
+    answer: dict[str, Any] = {"name": folder.name, "builtin": False, "input": "own images", "classes": classes,
+                              "counts": {c: len(f) for c, f in files.items()},
+                              "samples": sum(len(f) for f in files.values())}
+    if with_files:
+        answer["files"] = files
+    return answer
+
+
+def sample_files(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir()
+                  if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith("."))
+
+
+@router.get("/{name}/mosaic.svg", response_class=Response)
+def mosaic(name: str, per_class: int = Query(8, ge=1, le=25), state: StudioState = Depends(get_state)) -> Response:
+    """A mosaic of per_class samples of each class (nnstudio.draw.draw_mosaic)."""
+    from nnstudio.draw import draw_mosaic
+
+    source = name if state.space.is_builtin(name) else state.space.dataset_dir(name)
+    return Response(draw_mosaic(load_dataset(source, "train", per_class=per_class), per_class),
+                    media_type="image/svg+xml")
+
+
+@router.post("", status_code=201)
+def create_dataset(body: NewDataset, state: StudioState = Depends(get_state)) -> dict[str, Any]:
+    """Create datasets/NAME with one empty folder per class."""
+    name = check_name(body.name, "dataset")
+    classes = [check_name(c, "class") for c in body.classes]
+    if len(set(c.lower() for c in classes)) != len(classes):
+        raise DataError(f"class names repeat: {classes}; allowed: each name once")
+    if state.space.is_builtin(name):
+        raise Conflict(f"dataset name {name!r} is a built-in dataset; help: choose another name")
+    folder = state.space.dataset_dir(name, must_exist=False)
+    try:
+        folder.mkdir()
+    except FileExistsError:
+        raise Conflict(f"dataset {name!r} exists already; help: add samples to it, or choose another name") from None
+    for c in classes:
+        (folder / c).mkdir()
+    return own_dataset(folder, with_files=True)
+
+
+@router.post("/{name}/classes", status_code=201)
+def add_class(name: str, body: NewClass, state: StudioState = Depends(get_state)) -> dict[str, Any]:
+    """Add an empty class folder to an own dataset."""
+    folder = own_folder(state, name)
+    target = folder / check_name(body.name, "class")
+    if target.exists():
+        raise Conflict(f"class {body.name!r} exists already in dataset {name!r}")
+    target.mkdir()
+    return own_dataset(folder, with_files=True)
+
+
+@router.post("/{name}/samples", status_code=201)
+def add_sample(name: str, class_name: str = Query(..., alias="class"), image: Any = Depends(image_body),
+               state: StudioState = Depends(get_state)) -> dict[str, Any]:
+    """Store an image (PNG body: a drawing or an upload) as a sample of class."""
+    folder = own_folder(state, name) / check_name(class_name, "class")
+    if not folder.is_dir():
+        raise NotFound(f"class {class_name!r}: not a class of dataset {name!r}; help: add the class first")
+    png = sample_png(image)
+    file = f"{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(3)}.png"
+    write_atomically(folder / file, png)
+    return {"dataset": name, "class": class_name, "file": file, "path": str(folder / file),
+            **{k: v for k, v in own_dataset(folder.parent).items() if k == "counts"}}
+
+
+def sample_png(image: Any) -> bytes:
+    """Return image as an 8-bit grey PNG (transparency on white paper), at most
+    SAMPLE_SIDE pixels on a side, as the image folders of `nnstudio data` are."""
+    if isinstance(image, np.ndarray):
+        raise DataError("a sample must be an image (PNG body), not JSON numbers")
+    grey = to_grey(image)  # (H, W) in [0, 1]
+    picture = Image.fromarray(np.rint(grey * 255).astype(np.uint8), "L")
+    if max(picture.size) > SAMPLE_SIDE:
+        picture.thumbnail((SAMPLE_SIDE, SAMPLE_SIDE), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    picture.save(out, format="PNG")
+    return out.getvalue()
+
+
+@router.get("/{name}/samples/{class_name}/{file}", response_class=Response)
+def get_sample(name: str, class_name: str, file: str, state: StudioState = Depends(get_state)) -> Response:
+    """One sample image as it is stored."""
+    return Response(sample_path(state, name, class_name, file).read_bytes(), media_type="image/png")
+
+
+@router.delete("/{name}/samples/{class_name}/{file}")
+def delete_sample(name: str, class_name: str, file: str, state: StudioState = Depends(get_state)) -> dict[str, Any]:
+    """Delete one sample; return the dataset's new counts."""
+    sample_path(state, name, class_name, file).unlink()
+    return own_dataset(own_folder(state, name), with_files=True)
+
+
+@router.delete("/{name}")
+def delete_dataset(name: str, state: StudioState = Depends(get_state)) -> dict[str, Any]:
+    """Delete an own dataset folder and every sample in it."""
+    shutil.rmtree(own_folder(state, name))
+    return {"deleted": name}
+
+
+def own_folder(state: StudioState, name: str) -> Path:
+    """Return datasets/NAME of an own dataset (built-in ones cannot change: 409)."""
+    if state.space.is_builtin(check_name(name, "dataset")):
+        raise Conflict(f"dataset {name!r} is built in and cannot change; help: create your own dataset")
+    return state.space.dataset_dir(name)
+
+
+def sample_path(state: StudioState, name: str, class_name: str, file: str) -> Path:
+    path = own_folder(state, name) / check_name(class_name, "class") / check_name(file, "sample")
+    if not path.is_file():
+        raise NotFound(f"sample {class_name}/{file}: not in dataset {name!r}")
+    return path

@@ -1,0 +1,182 @@
+"""Trainings: start, list, follow live (server-sent events), stop, resume, delete."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import StreamingResponse
+
+from nnstudio.spec import DEFAULT_PRESETS, Spec, get_preset, load_spec, num_classes, preset_names, with_classes
+from nnstudio.spec.schema import layer_where, spec_error
+from nnstudio.studio.jobs import FINAL, read_events
+from nnstudio.studio.options import RunRequest
+from nnstudio.studio.routes.datasets import dataset_classes
+from nnstudio.studio.state import StudioState, get_state
+from nnstudio.studio.workspace import Conflict, check_name, read_json
+from nnstudio.train import TrainConfig
+
+router = APIRouter(prefix="/api/runs", tags=["runs"])
+
+POLL_SECONDS = 0.1  # how often the event stream looks for new reports
+HEARTBEAT_SECONDS = 10.0
+
+
+@router.post("", status_code=201)
+def start_run(body: RunRequest, state: StudioState = Depends(get_state)) -> dict[str, Any]:
+    """Check the data, network and options, then start the training: {"id", "status", ...}."""
+    data_path, classes = training_data(state, body.data)
+    spec = network_for(body.model, body.data, classes)
+    options = {k: v for k, v in body.options.model_dump().items() if v is not None}
+    TrainConfig.from_options(spec.training, **options)  # TrainingError (422) before any process starts
+    name = model_name(state, body.name, body.data, spec.name)
+    record = state.jobs.create(body.data, data_path, spec.to_dict(), options, name, threads=state.threads,
+                               per_class=body.per_class)
+    return describe(state, record)
+
+
+def training_data(state: StudioState, data: str) -> tuple[str, list[str]]:
+    """Return (what train_model reads, class names) for a built-in or workspace dataset."""
+    if state.space.is_builtin(data):
+        return data, dataset_classes(state, data)
+    folder = state.space.dataset_dir(data)
+    from nnstudio.data.folders import find_images
+
+    names, _ = find_images(folder)  # DataError when a class has no sample yet
+    return str(folder), names
+
+
+def network_for(model: str | dict[str, Any] | None, data: str, classes: list[str]) -> Spec:
+    """Return the network to train: a preset (fitted to the data's classes), a spec the
+    user designed (checked against them), or the data's default network."""
+    if model is None:
+        model = DEFAULT_PRESETS.get(data, "letters-cnn")
+    if isinstance(model, str):
+        if model not in preset_names():
+            get_preset(model)  # SpecError with the list of presets and a hint
+        spec = get_preset(model)
+        return with_classes(spec, len(classes)) if num_classes(spec) != len(classes) else spec
+    spec = load_spec(model)
+    if num_classes(spec) != len(classes):
+        last = len(spec.layers) - 1
+        raise spec_error(layer_where("", last, spec.layers[last]["type"], "units"),
+                         f"{num_classes(spec)} outputs, but the data has {len(classes)} classes",
+                         str(len(classes)), "give the last Dense layer one unit per class")
+    return spec
+
+
+def model_name(state: StudioState, wanted: str | None, data: str, network: str) -> str:
+    """Return the model's name: wanted (409 when taken), else the first free data-network-N."""
+    if wanted is not None:
+        if state.space.model_dir(wanted, must_exist=False).exists():
+            raise Conflict(f"model name {wanted!r} is taken. help: choose another or delete that model")
+        return check_name(wanted, "model")
+    for n in range(1, 10_000):
+        name = f"{data}-{network}-{n}"
+        if not state.space.model_dir(name, must_exist=False).exists():
+            return check_name(name, "model")
+    raise Conflict("no free model name")
+
+
+@router.get("")
+def list_runs(state: StudioState = Depends(get_state)) -> list[dict[str, Any]]:
+    """Every run in the workspace, newest first, with its status and last epoch."""
+    records = [read_json(path) for path in state.space.runs.glob("*/run.json")]
+    records = [r for r in records if r.get("id")]
+    records.sort(key=lambda r: r.get("created", 0), reverse=True)
+    return [describe(state, r, full=False) for r in records]
+
+
+@router.get("/{run_id}")
+def get_run(run_id: str, state: StudioState = Depends(get_state)) -> dict[str, Any]:
+    """One run: status, data, spec, options, history so far, progress, model, error."""
+    return describe(state, read_json(state.space.run_dir(run_id) / "run.json"))
+
+
+def describe(state: StudioState, record: dict[str, Any], full: bool = True) -> dict[str, Any]:
+    """Return the run as the API shows it, with the status as it is now."""
+    run_dir = state.space.run_dir(record["id"], must_exist=False)
+    events, _ = read_events(run_dir)
+    history: dict[int, dict[str, Any]] = {}
+    begin, last_batch = None, None
+    for event in events:
+        if event["kind"] == "epoch":
+            history[int(event["epoch"])] = strip(event)
+        elif event["kind"] == "begin":
+            begin = strip(event)
+        elif event["kind"] == "batch":
+            last_batch = strip(event)
+    rows = [history[k] for k in sorted(history)]
+    answer = {"id": record["id"], "status": state.jobs.status(record), "data": record.get("data"),
+              "network": (record.get("spec") or {}).get("name"), "options": record.get("options", {}),
+              "model": record.get("model"), "model_name": record.get("model_name"), "error": record.get("error"),
+              "created": record.get("created"), "epochs": (begin or {}).get("epochs"),
+              "last": rows[-1] if rows else None}
+    if full:
+        answer.update(history=rows, spec=record.get("spec"), begin=begin, batch=last_batch,
+                      per_class=record.get("per_class"))
+    return answer
+
+
+def strip(event: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in event.items() if k != "kind"}
+
+
+@router.get("/{run_id}/events")
+async def follow_run(run_id: str, request: Request, state: StudioState = Depends(get_state)) -> StreamingResponse:
+    """Server-sent events: every report so far, then new ones as they come; an 'end'
+    event once the run is over. Leaving the stream does not stop the run."""
+    run_dir = state.space.run_dir(run_id)
+    start = request.headers.get("last-event-id", "0")
+    offset = int(start) if start.isdigit() else 0
+    return StreamingResponse(stream_events(state, run_dir, offset), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+
+
+async def stream_events(state: StudioState, run_dir: Any, offset: int):
+    """Yield SSE lines for the run's reports from byte offset on."""
+    quiet = 0.0
+    while True:
+        events, offset = read_events(run_dir, offset)
+        for event in events:
+            yield f"id: {offset}\nevent: {event['kind']}\ndata: {json.dumps(event)}\n\n"
+        if not events:
+            status = state.jobs.status(read_json(run_dir / "run.json"))
+            if status in FINAL and not read_events(run_dir, offset)[0]:
+                yield f"id: {offset}\nevent: end\ndata: {json.dumps({'status': status})}\n\n"
+                return
+            quiet += POLL_SECONDS
+            if quiet >= HEARTBEAT_SECONDS:
+                quiet = 0.0
+                yield ": still here\n\n"
+            await asyncio.sleep(POLL_SECONDS)
+        else:
+            quiet = 0.0
+
+
+@router.post("/{run_id}/stop")
+def stop_run(run_id: str, state: StudioState = Depends(get_state)) -> dict[str, Any]:
+    """Ask the run to stop at its next batch; it keeps a checkpoint and can be resumed."""
+    record = read_json(state.space.run_dir(run_id) / "run.json")
+    status = state.jobs.status(record)
+    if status in FINAL:
+        raise Conflict(f"run {run_id!r} is {status}, not training")
+    state.jobs.stop(run_id)
+    return {"id": run_id, "status": status, "stop_requested": True}
+
+
+@router.post("/{run_id}/resume")
+def resume_run(run_id: str, state: StudioState = Depends(get_state)) -> dict[str, Any]:
+    """Continue a stopped, interrupted or failed run from its checkpoint."""
+    state.jobs.resume(run_id)
+    return get_run(run_id, state)
+
+
+@router.delete("/{run_id}")
+def delete_run(run_id: str, state: StudioState = Depends(get_state)) -> dict[str, Any]:
+    """Delete a finished run's folder (its saved model stays)."""
+    state.jobs.delete(run_id)
+    return {"deleted": run_id}
+

@@ -1,0 +1,72 @@
+"""What every route needs, as one object on the app: workspace, job runner, loaded models.
+
+Routes receive it with ``Depends(get_state)``; tests build an app on a temporary
+workspace instead of patching anything.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+
+from nnstudio.studio.jobs import JobRunner
+from nnstudio.studio.workspace import Workspace
+
+
+class LoadedModels:
+    """Models loaded from models/, kept while their model.json is unchanged, so a
+    prediction does not read the folder again."""
+
+    def __init__(self, space: Workspace) -> None:
+        self.space = space
+        self.cache: dict[str, tuple[int, Any]] = {}
+        self.lock = threading.Lock()
+
+    def get(self, name: str) -> Any:
+        """Return the nnstudio.predict.Model saved as models/NAME (NotFound if missing)."""
+        from nnstudio.predict import load
+
+        path = self.space.model_dir(name)
+        stamp = (path / "model.json").stat().st_mtime_ns
+        with self.lock:
+            hit = self.cache.get(name)
+        if hit is not None and hit[0] == stamp:
+            return hit[1]
+        model = load(path)
+        with self.lock:
+            self.cache[name] = (stamp, model)
+        return model
+
+    def forget(self, name: str) -> None:
+        """Drop a model from the cache (it was deleted or replaced)."""
+        with self.lock:
+            self.cache.pop(name, None)
+
+
+@dataclass
+class StudioState:
+    """The studio's parts, built once per app."""
+
+    space: Workspace
+    jobs: JobRunner = field(init=False)
+    models: LoadedModels = field(init=False)
+    threads: int | None = None  # torch threads of each training process (None: torch's default)
+    caches: dict[Any, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.jobs = JobRunner(self.space)
+        self.models = LoadedModels(self.space)
+
+    @classmethod
+    def open(cls, root: str | Path, threads: int | None = None) -> StudioState:
+        """Return the state of the workspace at root (created when missing)."""
+        return cls(Workspace.open(root), threads=threads)
+
+
+def get_state(request: Request) -> StudioState:
+    """The dependency every route takes."""
+    return request.app.state.studio
