@@ -4,12 +4,15 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-fast lint bench gallery clean
+.PHONY: studio demo test test-fast lint bench gallery clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[mnist,test]'
 	touch $(STAMP)
+
+studio: $(STAMP)
+	$(BIN)/nnstudio studio
 
 demo: $(STAMP)
 	$(BIN)/nnstudio demo
