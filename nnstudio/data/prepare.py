@@ -241,9 +241,9 @@ def _prepare(image: Any, prep: Preparation) -> np.ndarray:
     H, W = prep.size
     if not prep.crop and grey.shape == (H, W):
         # A grid at the network's own size (the 5x5 shapes): a square fills the border,
-        # so the border cannot tell paper from ink. Use the source's convention
-        # instead: arrays are data (ink bright), pictures are paper (ink dark).
-        ink = grey.copy() if isinstance(image, np.ndarray) else 1.0 - grey
+        # so the border cannot tell paper from ink. Arrays are data (ink bright);
+        # pictures may be either way round, see grid_ink.
+        ink = grey.copy() if isinstance(image, np.ndarray) else grid_ink(grey)
         peak = float(ink.max())
         if peak < MIN_INK_CONTRAST:
             raise DataError("the image has no ink: every pixel is blank")
@@ -261,6 +261,25 @@ def _prepare(image: Any, prep: Preparation) -> np.ndarray:
     out *= 1.0 / peak
     np.minimum(out, 1.0, out=out)
     return out
+
+
+def grid_ink(grey: np.ndarray) -> np.ndarray:
+    """Return a small picture-grid's ink, bright on black, whichever way round it was
+    drawn. Strokes are thin: the ink is the side (of the two split at mid-brightness)
+    with fewer solid 2x2 blocks, and on a tie the sparser side. Neither the border nor
+    the majority can tell: a square's outline fills the border and most of a 5x5 grid,
+    and the rule reads all five course shapes right in both polarities."""
+    dark = grey < 0.5 * (float(grey.min()) + float(grey.max()))
+    if _solid_blocks(dark) != _solid_blocks(~dark):
+        dark_is_ink = _solid_blocks(dark) < _solid_blocks(~dark)
+    else:
+        dark_is_ink = int(dark.sum()) <= int((~dark).sum())
+    return 1.0 - grey if dark_is_ink else grey.copy()
+
+
+def _solid_blocks(mask: np.ndarray) -> int:
+    """Number of 2x2 windows of mask that are True throughout."""
+    return int((mask[:-1, :-1] & mask[1:, :-1] & mask[:-1, 1:] & mask[1:, 1:]).sum())
 
 
 def _ink_on_black(grey: np.ndarray) -> tuple[np.ndarray, float]:

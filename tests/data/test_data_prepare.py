@@ -109,6 +109,17 @@ def test_grid_at_network_size_keeps_its_convention():
         prepare_image(np.zeros((5, 5)), prep)
 
 
+@pytest.mark.parametrize("light_on_dark", [False, True])
+@pytest.mark.parametrize("shape", list(SHAPE_BITMAPS))
+def test_five_by_five_pictures_are_read_right_in_both_polarities(shape, light_on_dark):
+    # Ink majority fails here: a square's outline covers 16 of 25 pixels and its border.
+    prep = Preparation(size=(5, 5), margin=0, crop=False)
+    grid = SHAPE_BITMAPS[shape]
+    pixels = grid if light_on_dark else 1 - grid
+    picture = Image.fromarray((pixels * 255).astype(np.uint8))
+    np.testing.assert_array_equal(prepare_image(picture, prep), grid)
+
+
 def test_wide_ink_keeps_its_aspect_ratio():
     bar = np.zeros((100, 100), np.float32)
     bar[45:55, 10:90] = 1  # 8:1
