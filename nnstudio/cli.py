@@ -424,6 +424,22 @@ def gallery(out_dir: Path, no_train: bool, no_png: bool) -> None:
     click.echo(f"wrote {len(paths)} files to {out_dir}")
 
 
+# ----------------------------------------------------------------------------- export
+
+
+@main.command()
+@click.argument("model_dir", type=click.Path(path_type=Path))
+@click.option("--onnx", "onnx_file", required=True, type=click.Path(path_type=Path),
+              help="ONNX file to write: input (N, *input_shape) prepared as Model.prepare does, "
+                   "output softmax probabilities.")
+def export(model_dir: Path, onnx_file: Path) -> None:
+    """Export a trained model as an ONNX file, for runtimes without nnstudio."""
+    from nnstudio.export import export_onnx
+
+    path = export_onnx(model_dir, onnx_file)
+    click.echo(f"wrote {path}")
+
+
 # ----------------------------------------------------------------------------- studio
 
 
@@ -459,6 +475,7 @@ def studio(ctx: click.Context, workspace: Path, host: str, port: int, no_browser
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else shown}:{port}/"
     click.echo(f"nnstudio studio at {url}  (workspace {workspace.resolve()}; Ctrl-C stops it)")
+    sys.stdout.flush()  # a script or test reading the URL through a pipe gets it now, not at exit
     if not no_browser:
         webbrowser.open(url)
     config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=5)
