@@ -16,6 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
 
 from nnstudio.errors import NnstudioError
 from nnstudio.studio.bodies import MAX_ZIP_BYTES, TooLarge
@@ -62,6 +63,16 @@ async def invalid_request(request: Request, error: Exception) -> JSONResponse:
                         status_code=422)
 
 
+async def http_error(request: Request, error: Exception) -> JSONResponse:
+    """An unknown path or method: the same {"error", "status"} shape as every other answer."""
+    status = getattr(error, "status_code", 500)
+    detail = getattr(error, "detail", "") or "error"
+    if status == 404:
+        detail = f"{request.method} {request.url.path}: no such page or API route. help: /docs lists the API"
+    return JSONResponse({"error": str(detail), "status": status}, status_code=status,
+                        headers=getattr(error, "headers", None))
+
+
 async def server_error(request: Request, error: Exception) -> JSONResponse:
     """Anything else is a bug: log the traceback, answer one line without it."""
     log.error("%s %s failed", request.method, request.url.path, exc_info=error)
@@ -89,6 +100,7 @@ def create_app(workspace: str | Path, *, host: str = "127.0.0.1", threads: int |
         app.include_router(router)
     app.add_exception_handler(NnstudioError, user_error)
     app.add_exception_handler(RequestValidationError, invalid_request)
+    app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(Exception, server_error)
     app.add_middleware(Guard, hosts=allowed_hosts(host, extra_hosts), max_body=MAX_BODY)
 

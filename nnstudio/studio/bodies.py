@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 from fastapi import Request
 from PIL import Image
+from starlette.concurrency import run_in_threadpool
 
 from nnstudio.data import MAX_IMAGE_PIXELS
 from nnstudio.errors import DataError
@@ -17,6 +18,7 @@ MAX_IMAGE_BYTES = 8 * 1024 * 1024
 MAX_ZIP_BYTES = 64 * 1024 * 1024
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/bmp", "image/gif", "image/webp", "application/octet-stream")
 IMAGE_FORMATS = ("PNG", "JPEG", "BMP", "GIF", "WEBP")
+ZIP_TYPES = ("application/zip", "application/x-zip-compressed", "application/octet-stream")
 
 
 class TooLarge(DataError):
@@ -37,14 +39,28 @@ async def read_capped(request: Request, cap: int) -> bytes:
 async def image_body(request: Request) -> Any:
     """The body as a decoded image (PIL) or, for application/json {"input": [...]}, as a
     numeric array (a 5x5 grid, a vector); DataError for anything else."""
-    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    kind = content_type(request)
+    if kind != "application/json" and kind not in IMAGE_TYPES:
+        raise DataError(f"content type {kind or 'none'!r}; allowed: image/png (or another image type), "
+                        "or application/json with {\"input\": [...]}")
     data = await read_capped(request, MAX_IMAGE_BYTES)
     if kind == "application/json":
         return json_input(data)
-    if kind not in IMAGE_TYPES:
-        raise DataError(f"content type {kind or 'none'!r}; allowed: image/png (or another image type), "
-                        "or application/json with {\"input\": [...]}")
-    return decode_image(data)
+    return await run_in_threadpool(decode_image, data)  # decoding is CPU work: off the event loop
+
+
+async def zip_body(request: Request) -> bytes:
+    """The body as the bytes of a zip file (application/zip), at most MAX_ZIP_BYTES."""
+    kind = content_type(request)
+    if kind not in ZIP_TYPES:
+        raise DataError(f"content type {kind or 'none'!r}; allowed: {', '.join(ZIP_TYPES)} "
+                        "(the zip file itself as the request body)")
+    return await read_capped(request, MAX_ZIP_BYTES)
+
+
+def content_type(request: Request) -> str:
+    """Return the request's media type, lower case, without parameters."""
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
 
 
 def json_input(data: bytes) -> np.ndarray:

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from nnstudio.errors import DataError
+from nnstudio.studio.bodies import TooLarge
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 LOCAL_NAMES = ("127.0.0.1", "localhost", "::1")
@@ -53,6 +53,12 @@ class Guard:
         if problem is not None:
             await answer(send, *problem)
             return
+        raw_path = scope.get("raw_path") or scope["path"].encode("utf-8")
+        if any(code in raw_path.lower() for code in (b"%2f", b"%5c")):
+            # Every name in a path is one segment; an encoded '/' or '\\' can only be an attempt to leave it.
+            await answer(send, 422, f"path {raw_path.decode('latin-1')[:120]!r}: a name may not contain '/' "
+                                    "or '\\'; allowed: letters, digits, ' _-.+'")
+            return
         length = headers.get("content-length", "")
         if length.isdigit() and int(length) > self.max_body:
             await answer(send, 413, f"request body of {int(length):,} bytes; at most {self.max_body:,} are read")
@@ -84,7 +90,7 @@ class Guard:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_body:
-                    raise DataError(f"request body over {self.max_body:,} bytes")
+                    raise TooLarge(f"request body over {self.max_body:,} bytes")
             return message
 
         return counted

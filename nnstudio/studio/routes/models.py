@@ -1,17 +1,253 @@
-"""Saved models: list, predict, activations, drawing, download, upload, delete, export."""
+"""Saved models: list, show, predict, activations, drawings, mistakes, download, upload,
+delete and ONNX export. Each route is one call of the library on a loaded Model."""
 
 from __future__ import annotations
 
-from typing import Any
+import logging
+import math
+import shutil
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import quote
 
-from fastapi import APIRouter, Depends
+import numpy as np
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import Response
 
+from nnstudio.errors import DataError
+from nnstudio.spec import count_params, load_spec
+from nnstudio.store import MODEL_JSON
+from nnstudio.studio.archive import install_zip, zip_model
+from nnstudio.studio.bodies import image_body, zip_body
+from nnstudio.studio.routes.designs import SVG, summary
 from nnstudio.studio.state import StudioState, get_state
+from nnstudio.studio.workspace import check_name, read_json
 
+log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/models", tags=["models"])
+
+Style = Literal["auto", "neurons", "planes"]
+MISTAKES_PER_CELL = 6
 
 
 @router.get("")
 def list_models(state: StudioState = Depends(get_state)) -> list[dict[str, Any]]:
-    """Every model folder in the workspace."""
-    return [{"name": p.name} for p in sorted(state.space.models.iterdir()) if (p / "model.json").is_file()]
+    """Every model folder in the workspace, newest first: network, data, classes,
+    parameters, last accuracy, date and epochs (read from model.json, no weights)."""
+    items = [describe(folder) for folder in state.space.models.iterdir()
+             if not folder.name.startswith(".") and (folder / MODEL_JSON).is_file()]
+    items.sort(key=lambda item: (-(item["created"] or 0), item["name"]))
+    return items
+
+
+def describe(folder: Path) -> dict[str, Any]:
+    """Return one model's line in the list; a damaged model.json shows with its error."""
+    record = read_json(folder / MODEL_JSON)
+    spec: dict[str, Any] = record["spec"] if isinstance(record.get("spec"), dict) else {}
+    training: dict[str, Any] = record["training"] if isinstance(record.get("training"), dict) else {}
+    history: list[Any] = training["history"] if isinstance(training.get("history"), list) else []
+    last = history[-1] if history and isinstance(history[-1], dict) else {}
+    item: dict[str, Any] = {"name": folder.name, "network": spec.get("name"), "data": data_name(training.get("data")),
+                            "classes": record.get("class_names") or [], "input_shape": spec.get("input_shape"),
+                            "params": None, "accuracy": last.get("val_accuracy", last.get("accuracy")),
+                            "created": (folder / MODEL_JSON).stat().st_mtime,
+                            "epochs": len(history) if history else None}
+    try:
+        item["params"] = count_params(load_spec(spec))
+    except Exception as error:  # noqa: BLE001 - a damaged folder is listed, so it can be deleted
+        item["error"] = " ".join(str(error).split()) or "model.json cannot be read"
+    return item
+
+
+def data_name(data: Any) -> str | None:
+    """Return what a model was trained on, as the user named it (a folder's name)."""
+    if not isinstance(data, str):
+        return None
+    return data if "/" not in data and "\\" not in data else Path(data).name
+
+
+@router.post("/upload", status_code=201)
+def upload_model(data: bytes = Depends(zip_body),
+                 name: str | None = Query(None, description="The new model's name (default: the zip's folder)."),
+                 state: StudioState = Depends(get_state)) -> dict[str, Any]:
+    """Install a model zip (the body, application/zip): checked entry by entry, read as a
+    model folder (never unpickled), then renamed into models/. 409 when the name is taken."""
+    if name is not None:
+        check_name(name, "model")
+    installed = install_zip(state.space, data, name)
+    state.models.forget(installed)
+    return {"name": installed}
+
+
+@router.get("/{name}")
+def get_model(name: str, state: StudioState = Depends(get_state)) -> dict[str, Any]:
+    """One model: spec, class names, input shape, image preparation, training record
+    (with the per-epoch history) and the layer summary."""
+    model = state.models.get(name)
+    preparation = model.preparation.to_dict() if model.preparation is not None else None
+    return {"name": name, "spec": model.spec.to_dict(), "class_names": list(model.class_names),
+            "input_shape": list(model.spec.input_shape), "preparation": preparation,
+            "training": model.training, "summary": summary(model.spec)}
+
+
+@router.delete("/{name}")
+def delete_model(name: str, state: StudioState = Depends(get_state)) -> dict[str, Any]:
+    """Delete a model folder."""
+    folder = state.space.model_dir(name)
+    if folder.is_symlink():
+        folder.unlink()  # a link the user made: the folder it points to is not ours to delete
+    else:
+        shutil.rmtree(folder)
+    state.models.forget(name)
+    return {"deleted": name}
+
+
+def network_input(model: Any, given: Any) -> Any:
+    """Return the request's input as Model.prepare takes it: an image as it is; JSON
+    numbers of the input's size (a 5x5 grid for 25 inputs) as one input vector."""
+    if isinstance(given, np.ndarray) and given.size == model.input_size:
+        return [given.ravel()]
+    return given
+
+
+def shown(x: np.ndarray) -> list[Any]:
+    """Return one prepared input as nested lists the page draws: (1, H, W) and square
+    vectors as [H][W] grids, other vectors as they are."""
+    if x.ndim == 3 and x.shape[0] == 1:
+        x = x[0]
+    elif x.ndim == 1 and math.isqrt(x.size) ** 2 == x.size:
+        x = x.reshape(math.isqrt(x.size), -1)
+    return np.round(x, 6).tolist()
+
+
+@router.post("/{name}/predict")
+def predict(name: str, given: Any = Depends(image_body), state: StudioState = Depends(get_state)) -> dict[str, Any]:
+    """Probabilities of every class for one input (a PNG body, or JSON {"input": [...]}),
+    highest first, and the input exactly as the network receives it (Model.prepare)."""
+    model = state.models.get(name)
+    x = model.prepare(network_input(model, given))  # (1, *input_shape)
+    if len(x) != 1:
+        raise DataError(f"expected one input, got {len(x)}")
+    row = model.probabilities(x)[0]
+    order = np.argsort(-row, kind="stable")
+    predictions = [{"class": model.class_names[int(i)], "probability": float(row[int(i)])} for i in order]
+    return {"predictions": predictions, "class": predictions[0]["class"],
+            "confidence": predictions[0]["probability"], "prepared": shown(x[0]),
+            "input_shape": list(model.spec.input_shape)}
+
+
+@router.post("/{name}/activations")
+def activations(name: str, given: Any = Depends(image_body),
+                state: StudioState = Depends(get_state)) -> dict[str, Any]:
+    """Every layer's output for one input (Model.activations); the last holds the probabilities."""
+    model = state.models.get(name)
+    return model.activations(network_input(model, given))
+
+
+@router.get("/{name}/drawing.svg", response_class=Response)
+def drawing(name: str, style: Style = "auto", state: StudioState = Depends(get_state)) -> Response:
+    """The network drawn with its trained weights."""
+    from nnstudio.draw import draw_network
+
+    return Response(draw_network(state.models.get(name), style), media_type=SVG)
+
+
+@router.post("/{name}/drawing.svg", response_class=Response)
+def drawing_lit(name: str, style: Style = "auto", given: Any = Depends(image_body),
+                state: StudioState = Depends(get_state)) -> Response:
+    """The network drawn lit with what each layer makes of one input."""
+    from nnstudio.draw import draw_network
+
+    model = state.models.get(name)
+    return Response(draw_network(model, style, input=network_input(model, given)), media_type=SVG)
+
+
+@router.get("/{name}/history.svg", response_class=Response)
+def history(name: str, state: StudioState = Depends(get_state)) -> Response:
+    """The training curves (loss and accuracy per epoch, overfitting marked)."""
+    from nnstudio.draw import draw_history
+
+    return Response(draw_history(state.models.get(name).history), media_type=SVG)
+
+
+@router.get("/{name}/mistakes")
+def mistakes(name: str, data: str = Query(..., description="A built-in dataset or a workspace dataset."),
+             part: Literal["train", "test"] = "test",
+             limit: int = Query(MISTAKES_PER_CELL, ge=1, le=100, description="Mistakes shown per confusion cell."),
+             state: StudioState = Depends(get_state)) -> dict[str, Any]:
+    """The model's accuracy, loss and confusion matrix on a dataset, and up to limit
+    misclassified samples per cell with what the network received."""
+    model = state.models.get(name)
+    dataset = evaluation_data(state, data, part, model.spec)
+    evaluation = model.evaluate(dataset)
+    x = dataset.x.reshape((len(dataset),) + tuple(model.spec.input_shape))  # (N, *input_shape)
+    probabilities = model.probabilities(x)  # (N, classes)
+    predicted = probabilities.argmax(axis=1)
+    truth = in_model_order(model, dataset)
+    found: list[dict[str, Any]] = []
+    per_cell: dict[tuple[int, int], int] = {}
+    for i in np.flatnonzero(predicted != truth):
+        cell = (int(truth[i]), int(predicted[i]))
+        if per_cell.get(cell, 0) >= limit:
+            continue
+        per_cell[cell] = per_cell.get(cell, 0) + 1
+        found.append({"true": model.class_names[cell[0]], "predicted": model.class_names[cell[1]],
+                      "confidence": float(probabilities[i, cell[1]]), "index": int(i), "prepared": shown(x[i])})
+    return {"data": data, "part": part, "samples": evaluation.samples, "accuracy": evaluation.accuracy,
+            "loss": evaluation.loss, "classes": list(model.class_names), "confusion": evaluation.confusion,
+            "per_class": evaluation.per_class, "mistakes": found}
+
+
+def evaluation_data(state: StudioState, data: str, part: str, spec: Any) -> Any:
+    """Return the dataset to evaluate on, loaded once per (data, part, input shape):
+    letters take seconds to draw. A workspace dataset is read again when it changed."""
+    from nnstudio.workflows import load_training_data
+
+    if state.space.is_builtin(data):
+        source: str | Path = data
+        stamp: Any = None
+    else:
+        source = state.space.dataset_dir(data)
+        stamp = tuple(sorted((p.name, p.stat().st_mtime_ns) for p in source.iterdir() if p.is_dir()))
+    key = ("evaluation", data, part, tuple(spec.input_shape), stamp)
+    cached = state.caches.get(key)
+    if cached is None:
+        cached = load_training_data(source, spec, part=part)
+        for old in [k for k in list(state.caches) if k[:3] == key[:3] and k != key]:
+            state.caches.pop(old, None)  # an older version of the same workspace dataset
+        state.caches[key] = cached
+    return cached
+
+
+def in_model_order(model: Any, dataset: Any) -> np.ndarray:
+    """Return the dataset's labels as indices into the model's classes, matched by name
+    (or by position when the names differ but the counts agree, as Model.evaluate does)."""
+    names = list(dataset.class_names)
+    if all(n in model.class_names for n in names):
+        mapping = np.array([model.class_names.index(n) for n in names], dtype=np.int64)
+        return mapping[dataset.y]
+    return np.asarray(dataset.y)
+
+
+@router.get("/{name}/download", response_class=Response)
+def download(name: str, state: StudioState = Depends(get_state)) -> Response:
+    """The model folder as NAME.zip (the files nnstudio writes, no links)."""
+    folder = state.space.model_dir(name)
+    return Response(zip_model(folder), media_type="application/zip",
+                    headers={"Content-Disposition": attachment(f"{name}.zip")})
+
+
+@router.get("/{name}/model.onnx", response_class=Response)
+def onnx(name: str, state: StudioState = Depends(get_state)) -> Response:
+    """The model as an ONNX file: input (N, *input_shape) prepared, output softmax
+    probabilities. Exported on demand; the model folder is not touched."""
+    from nnstudio.export import onnx_bytes
+
+    return Response(onnx_bytes(state.models.get(name)), media_type="application/octet-stream",
+                    headers={"Content-Disposition": attachment(f"{name}.onnx")})
+
+
+def attachment(filename: str) -> str:
+    """Return a Content-Disposition value that survives any name check_name allows."""
+    plain = "".join(c if c.isascii() and (c.isalnum() or c in "._-+") else "_" for c in filename)
+    return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(filename)}"

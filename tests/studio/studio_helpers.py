@@ -1,0 +1,57 @@
+"""Helpers of the studio API tests: request bodies (PNGs) and waiting."""
+
+from __future__ import annotations
+
+import io
+import struct
+import time
+import zlib
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+BASE_URL = "http://127.0.0.1:8765"  # the Host guard lets 127.0.0.1 in
+BROKEN_SQUARE = [[1, 1, 1, 0, 1], [1, 0, 0, 0, 1], [1, 0, 0, 0, 1], [0, 0, 0, 0, 1], [1, 1, 1, 1, 1]]
+MODEL = "shapes-small"  # the trained model every workspace starts with
+CNN = "digits-random"  # an untrained CNN with BatchNormalization and pooling
+
+
+def png_bytes(pixels: Any, scale: int = 1) -> bytes:
+    """Return a grey PNG of pixels (2-D, 1 = ink); ink is drawn black on white, as a pen does."""
+    array = np.asarray(pixels, dtype=np.float32)
+    grey = np.rint((1.0 - array) * 255).astype(np.uint8)
+    image = Image.fromarray(grey, "L")
+    if scale > 1:
+        image = image.resize((image.width * scale, image.height * scale), Image.Resampling.NEAREST)
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+def png_bomb(width: int = 100_000, height: int = 100_000) -> bytes:
+    """Return a tiny PNG file that claims width x height grey pixels (a decompression bomb)."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    pixels = zlib.compress(b"\x00" * 1000)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+
+
+def files_under(root: Path) -> list[str]:
+    """Return every path under root (relative, sorted), to show that nothing changed."""
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*"))
+
+
+def wait_for(check: Any, timeout: float = 60.0, every: float = 0.1) -> Any:
+    """Call check() until it returns something true; return it (fail after timeout seconds)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"gave up waiting after {timeout} s")
+        time.sleep(every)
