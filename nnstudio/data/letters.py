@@ -22,6 +22,7 @@ import numpy as np
 
 from nnstudio.data.dataset import Dataset
 from nnstudio.data.fonts import CELL, GLYPH_BOX, LETTERS, TRAIN_FONTS, UNSEEN_FONTS, WEIGHTS, Atlas, atlas
+from nnstudio.data.handwriting import hand_letter, present
 from nnstudio.data.prepare import Preparation, default_margin, prepare_image
 from nnstudio.errors import DataError
 
@@ -35,6 +36,9 @@ LETTERS_TEST_PER_CLASS = 100
 LETTERS_UNSEEN_PER_CLASS = 100
 LETTERS_SIZE = (50, 50)
 LETTERS_PARTS = ("train", "test", "unseen")
+# Share of each class in "train" and "test" drawn by the handwriting model
+# (handwriting.py) rather than from fonts; "unseen" holds held-out fonts only.
+HANDWRITING_SHARE = 0.5
 
 _PART_STREAM = {"train": 0, "test": 1, "unseen": 2}
 _CHUNK = 64  # letters warped per grid_sample call: enough to batch, small enough to stay in cache
@@ -78,20 +82,44 @@ def load_letters(part: str = "train", *, per_class: int | None = None, seed: int
                "unseen": LETTERS_UNSEEN_PER_CLASS}[part]
     n = _check_count(default if per_class is None else per_class)
     prep = letters_preparation(size)
+    seed = _check_seed(seed)
+    n_hand = 0 if part == "unseen" else int(round(n * HANDWRITING_SHARE))
+    began = time.perf_counter()
+    x, labels = _font_letters(part, n - n_hand, seed, prep)
+    if n_hand:
+        rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(_PART_STREAM[part], 1)))
+        hx, hy = _hand_letters(rng, n_hand, prep)
+        order = rng.permutation(len(labels) + len(hy))
+        x, labels = np.concatenate([x, hx])[order], np.concatenate([labels, hy])[order]
+    log.debug("letters %s: %d images in %.2f s", part, len(labels), time.perf_counter() - began)
+    return Dataset(x, labels, list(LETTERS), name="letters", preparation=prep)
+
+
+def _font_letters(part: str, n: int, seed: int, prep: Preparation) -> tuple[np.ndarray, np.ndarray]:
+    """Return n letters per class drawn from the part's fonts: x (26n, 1, H, W), labels (26n,)."""
+    x = np.empty((len(LETTERS) * n, 1, *prep.size), dtype=np.float32)
+    if n == 0:
+        return x, np.zeros(0, dtype=np.int64)
     fonts = UNSEEN_FONTS if part == "unseen" else TRAIN_FONTS
     aug = UNSEEN_AUGMENTATION if part == "unseen" else TRAIN_AUGMENTATION
-    rng = np.random.default_rng(np.random.SeedSequence(_check_seed(seed), spawn_key=(_PART_STREAM[part],)))
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(_PART_STREAM[part],)))
     labels, cells = _choose_glyphs(rng, n, len(fonts))
     warp = _draw_warps(rng, atlas(fonts), cells, aug)
-    x = np.empty((len(labels), 1, *prep.size), dtype=np.float32)
-    began = time.perf_counter()
     for start in range(0, len(labels), _CHUNK):
         stop = min(start + _CHUNK, len(labels))
         canvases = _render(atlas(fonts), {k: v[start:stop] for k, v in warp.items()}, aug.canvas)
         for i, canvas in enumerate(canvases, start):
             x[i, 0] = prepare_image(canvas, prep)
-    log.debug("letters %s: %d images in %.2f s", part, len(labels), time.perf_counter() - began)
-    return Dataset(x, labels, list(LETTERS), name="letters", preparation=prep)
+    return x, labels
+
+
+def _hand_letters(rng: np.random.Generator, n: int, prep: Preparation) -> tuple[np.ndarray, np.ndarray]:
+    """Return n handwritten letters per class: x (26n, 1, H, W), labels (26n,), in class order."""
+    labels = np.repeat(np.arange(len(LETTERS)), n)
+    x = np.empty((labels.size, 1, *prep.size), dtype=np.float32)
+    for i, label in enumerate(labels):
+        x[i, 0] = prepare_image(present(hand_letter(LETTERS[label], rng), rng), prep)
+    return x, labels
 
 
 def _check_count(n) -> int:

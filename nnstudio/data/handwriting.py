@@ -1,0 +1,344 @@
+"""Handwritten capitals A-Z from a seeded model of pen strokes (no font files).
+
+Every letter has several forms as people write capitals (an A with a pointed or a
+flat top, a G with or without its bar, an M with straight or slanted legs, ...), each
+a few strokes of lines, elliptic arcs and Bezier curves in a box one unit high.
+`hand_letter` turns one form into one drawing: the whole letter bends smoothly, every
+stroke's ends move on their own (gaps and crossings at joins), strokes overshoot or
+fall short, wobble along their length, the letter slants, rotates, squashes or
+stretches, small strokes are sometimes left out or added, and a round pen from a
+hairline to a marker draws it, antialiased (drawn at 4x, then area-averaged down).
+
+The drawing is returned as a picture (ink bright on black); the letters dataset passes
+it, sometimes dark on light or on a transparent canvas, through `prepare_image` like
+every other input. Same generator state, same drawing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+Stroke = np.ndarray  # (k, 2) points (x, y), y down, the letter one unit high
+Form = tuple[tuple[Stroke, ...], tuple[bool, ...]]  # strokes, and which may be left out
+
+_SUPERSAMPLE = 4  # drawn this many times larger, then area-averaged: antialiased edges
+_STEP = 0.02  # distance between the points of a stroke, in letter heights
+
+
+# ---------------------------------------------------------------- stroke pieces
+def _line(*points: tuple[float, float]) -> Stroke:
+    return np.asarray(points, dtype=np.float64)
+
+
+def _arc(cx: float, cy: float, rx: float, ry: float, a0: float, a1: float) -> Stroke:
+    """Elliptic arc from angle a0 to a1 in degrees (0 right, 90 down, as the y axis points down)."""
+    n = max(4, int(abs(a1 - a0) / 10) + 1)
+    t = np.radians(np.linspace(a0, a1, n))
+    return np.stack([cx + rx * np.cos(t), cy + ry * np.sin(t)], axis=1)
+
+
+def _bezier(p0, p1, p2, p3) -> Stroke:
+    t = np.linspace(0.0, 1.0, 16)[:, None]
+    p = [np.asarray(q, dtype=np.float64) for q in (p0, p1, p2, p3)]
+    return (1 - t) ** 3 * p[0] + 3 * (1 - t) ** 2 * t * p[1] + 3 * (1 - t) * t ** 2 * p[2] + t ** 3 * p[3]
+
+
+def _join(*pieces: Stroke) -> Stroke:
+    """One stroke through the pieces in order, the pen never lifted."""
+    return np.concatenate(pieces)
+
+
+def _form(*strokes: Stroke, optional: tuple[int, ...] = ()) -> Form:
+    return tuple(strokes), tuple(i in optional for i in range(len(strokes)))
+
+
+# ---------------------------------------------------------------- the forms
+def _bumps(top: float, mid: float, bottom: float, w_top: float, w_bottom: float) -> tuple[Stroke, Stroke]:
+    """The two bowls of a B, from the stem and back to it."""
+    r_top, r_bottom = (mid - top) / 2, (bottom - mid) / 2
+    upper = _join(_line((0, top), (w_top - r_top, top)), _arc(w_top - r_top, top + r_top, r_top, r_top, -90, 90),
+                  _line((w_top - r_top, mid), (0, mid)))
+    lower = _join(_line((0, mid), (w_bottom - r_bottom, mid)),
+                  _arc(w_bottom - r_bottom, mid + r_bottom, r_bottom, r_bottom, -90, 90),
+                  _line((w_bottom - r_bottom, bottom), (0, bottom)))
+    return upper, lower
+
+
+def _bowl(height: float, width: float) -> Stroke:
+    """The bowl of a P or R: out from the top of the stem, round, back at `height`."""
+    r = height / 2
+    return _join(_line((0, 0), (width - r, 0)), _arc(width - r, r, r, r, -90, 90),
+                 _line((width - r, height), (0, height)))
+
+
+def _build_forms() -> dict[str, tuple[Form, ...]]:
+    L, A, Bz, J, F = _line, _arc, _bezier, _join, _form
+    stem = L((0, 0), (0, 1))
+    upper_b, lower_b = _bumps(0, 0.47, 1, 0.5, 0.6)
+    return {
+        "A": (F(L((0, 1), (0.38, 0), (0.76, 1)), L((0.16, 0.62), (0.6, 0.62))),
+              F(L((0.38, 0), (0, 1)), L((0.38, 0), (0.76, 1)), L((0.18, 0.58), (0.58, 0.58))),
+              F(L((0, 1), (0.28, 0), (0.48, 0), (0.76, 1)), L((0.15, 0.6), (0.61, 0.6))),
+              F(J(L((0, 1), (0, 0.4)), A(0.33, 0.4, 0.33, 0.4, 180, 360), L((0.66, 0.4), (0.66, 1))),
+                L((0, 0.55), (0.66, 0.55)))),
+        "B": (F(stem, upper_b, lower_b),
+              F(J(L((0, 1), (0, 0)), upper_b[:-1], lower_b)),
+              F(stem, *_bumps(0, 0.5, 1, 0.55, 0.55))),
+        "C": (F(A(0.45, 0.5, 0.45, 0.5, -40, -320)),
+              F(A(0.4, 0.5, 0.4, 0.5, -55, -305)),
+              F(A(0.5, 0.5, 0.5, 0.5, -30, -330))),
+        "D": (F(stem, J(L((0, 0), (0.25, 0)), A(0.25, 0.5, 0.45, 0.5, -90, 90), L((0.25, 1), (0, 1)))),
+              F(J(L((0, 1), (0, 0)), A(0, 0.5, 0.7, 0.5, -90, 90))),
+              F(stem, J(L((0, 0), (0.4, 0)), Bz((0.4, 0), (0.75, 0), (0.75, 1), (0.4, 1)), L((0.4, 1), (0, 1))))),
+        "E": (F(stem, L((0, 0), (0.6, 0)), L((0, 0.5), (0.48, 0.5)), L((0, 1), (0.6, 1))),
+              F(L((0.6, 0), (0, 0), (0, 1), (0.62, 1)), L((0, 0.48), (0.45, 0.48))),
+              F(J(A(0.36, 0.26, 0.34, 0.26, -35, -270), A(0.38, 0.76, 0.38, 0.24, -90, -325)),
+                L((0.12, 0.5), (0.42, 0.5)), optional=(1,))),
+        "F": (F(stem, L((0, 0), (0.6, 0)), L((0, 0.48), (0.45, 0.48))),
+              F(L((0.62, 0), (0, 0), (0, 1)), L((0, 0.5), (0.42, 0.5)))),
+        "G": (F(J(A(0.45, 0.5, 0.45, 0.5, -50, -360), L((0.9, 0.5), (0.52, 0.5)))),
+              F(J(A(0.45, 0.5, 0.45, 0.5, -50, -360), L((0.9, 0.5), (0.9, 1))), L((0.6, 0.55), (0.9, 0.55))),
+              F(J(A(0.45, 0.5, 0.45, 0.5, -50, -325), L((0.82, 0.79), (0.85, 0.52)), L((0.85, 0.52), (0.58, 0.52)))),
+              F(J(A(0.45, 0.5, 0.45, 0.5, -55, -330), L((0.84, 0.75), (0.87, 0.5))))),
+        "H": (F(stem, L((0.65, 0), (0.65, 1)), L((0, 0.5), (0.65, 0.5))),
+              F(stem, L((0, 0.52), (0.65, 0.48)), L((0.65, 0), (0.65, 1)))),
+        "I": (F(stem),
+              F(L((0.25, 0), (0.25, 1)), L((0, 0), (0.5, 0)), L((0, 1), (0.5, 1)))),
+        "J": (F(J(L((0.6, 0), (0.6, 0.7)), A(0.33, 0.7, 0.27, 0.3, 0, 180))),
+              F(J(L((0.6, 0), (0.6, 0.7)), A(0.33, 0.7, 0.27, 0.3, 0, 165)), L((0.3, 0), (0.9, 0))),
+              F(J(L((0.55, 0), (0.55, 0.75)), A(0.35, 0.75, 0.2, 0.25, 0, 140)))),
+        "K": (F(stem, L((0.6, 0), (0, 0.58)), L((0.17, 0.43), (0.64, 1))),
+              F(stem, L((0.6, 0), (0.02, 0.5), (0.62, 1))),
+              F(stem, L((0.6, 0), (0.05, 0.55)), L((0.2, 0.42), (0.62, 1)))),
+        "L": (F(L((0, 0), (0, 1), (0.58, 1))),
+              F(stem, L((0, 1), (0.55, 1)))),
+        "M": (F(L((0, 1), (0, 0), (0.4, 0.62), (0.8, 0), (0.8, 1))),
+              F(L((0, 1), (0.14, 0), (0.45, 0.7), (0.76, 0), (0.9, 1))),
+              F(L((0, 1), (0, 0), (0.4, 1), (0.8, 0), (0.8, 1))),
+              F(stem, L((0, 0), (0.4, 0.65), (0.8, 0)), L((0.8, 0), (0.8, 1)))),
+        "N": (F(L((0, 1), (0, 0), (0.66, 1), (0.66, 0))),
+              F(stem, L((0, 0), (0.66, 1)), L((0.66, 1), (0.66, 0)))),
+        "O": (F(A(0.4, 0.5, 0.4, 0.5, -90, -450)),
+              F(A(0.45, 0.5, 0.45, 0.5, -100, 275)),
+              F(A(0.36, 0.5, 0.36, 0.5, -70, -440))),
+        "P": (F(stem, _bowl(0.52, 0.6)),
+              F(J(L((0, 1), (0, 0)), _bowl(0.55, 0.62)))),
+        "Q": (F(A(0.42, 0.5, 0.42, 0.5, -90, -450), L((0.5, 0.7), (0.92, 1.05))),
+              F(A(0.42, 0.5, 0.42, 0.5, -90, 272), L((0.58, 0.88), (0.86, 1.1))),
+              F(A(0.42, 0.5, 0.42, 0.5, -90, -450), Bz((0.45, 0.8), (0.6, 0.9), (0.75, 1.02), (0.95, 1.0)))),
+        "R": (F(stem, _bowl(0.52, 0.6), L((0.25, 0.52), (0.64, 1))),
+              F(J(L((0, 1), (0, 0)), _bowl(0.52, 0.6), L((0, 0.52), (0.62, 1)))),
+              F(stem, _bowl(0.5, 0.58), Bz((0.2, 0.5), (0.45, 0.6), (0.5, 0.9), (0.66, 1)))),
+        "S": (F(J(A(0.36, 0.25, 0.32, 0.25, -15, -270), A(0.36, 0.75, 0.34, 0.25, -90, 155))),
+              F(J(Bz((0.68, 0.12), (0.5, -0.07), (0.02, 0.0), (0.1, 0.3)),
+                  Bz((0.1, 0.3), (0.18, 0.5), (0.68, 0.45), (0.68, 0.75)),
+                  Bz((0.68, 0.75), (0.68, 1.05), (0.15, 1.03), (0.0, 0.85))))),
+        "T": (F(L((0, 0), (0.8, 0)), L((0.4, 0), (0.4, 1))),
+              F(L((0.4, 1), (0.4, 0)), L((0.02, 0.02), (0.8, 0)))),
+        "U": (F(J(L((0, 0), (0, 0.62)), A(0.34, 0.62, 0.34, 0.38, 180, 0), L((0.68, 0.62), (0.68, 0)))),
+              F(J(L((0, 0), (0, 0.62)), A(0.34, 0.62, 0.34, 0.38, 180, 0), L((0.68, 0.62), (0.68, 0))),
+                L((0.68, 0.3), (0.68, 1))),
+              F(J(L((0, 0), (0.02, 0.5)), Bz((0.02, 0.5), (0.05, 1.15), (0.68, 1.15), (0.7, 0.5)),
+                  L((0.7, 0.5), (0.72, 0))))),
+        "V": (F(L((0, 0), (0.38, 1), (0.76, 0))),
+              F(L((0, 0), (0.38, 1)), L((0.38, 1), (0.78, 0)))),
+        "W": (F(L((0, 0), (0.24, 1), (0.5, 0.3), (0.76, 1), (1.0, 0))),
+              F(L((0, 0), (0.22, 1), (0.48, 0), (0.74, 1), (0.96, 0))),
+              F(L((0, 0), (0.28, 1), (0.56, 0)), L((0.44, 0), (0.72, 1), (1.0, 0)))),
+        "X": (F(L((0, 0), (0.7, 1)), L((0.7, 0), (0, 1))),
+              F(L((0.05, 0), (0.65, 1)), L((0.68, 0.02), (0.02, 0.98)))),
+        "Y": (F(L((0, 0), (0.38, 0.5), (0.76, 0)), L((0.38, 0.5), (0.38, 1))),
+              F(L((0.76, 0), (0.12, 1)), L((0, 0), (0.43, 0.5))),
+              F(L((0, 0), (0.38, 0.48)), L((0.76, 0), (0.38, 0.48), (0.38, 1)))),
+        "Z": (F(L((0, 0), (0.68, 0), (0, 1), (0.72, 1))),
+              F(L((0, 0), (0.68, 0), (0, 1), (0.72, 1)), L((0.14, 0.5), (0.56, 0.5))),
+              F(L((0.02, 0.02), (0.68, 0)), L((0.68, 0), (0, 1)), L((0, 1), (0.72, 1)))),
+    }
+
+
+FORMS: dict[str, tuple[Form, ...]] = _build_forms()
+
+
+# ---------------------------------------------------------------- the sample model
+@dataclass(frozen=True)
+class HandStyle:
+    """Ranges of the per-drawing variations, in letter heights unless said otherwise."""
+
+    bend: float = 0.045  # std of the smooth whole-letter warp at its control points
+    end_jitter: float = 0.03  # std of each stroke end's own displacement
+    overshoot: tuple[float, float] = (-0.06, 0.08)  # stroke end extended (+) or cut short (-)
+    wobble: float = 0.018  # largest amplitude of the slow waves along a stroke
+    tremor: float = 0.004  # largest amplitude of the fast ones
+    slant: float = 0.35  # horizontal shear, +-
+    rotation: float = 10.0  # degrees, +-
+    aspect: float = 0.35  # log of width/height, +-
+    pen: tuple[float, float] = (0.02, 0.17)  # pen width (log-uniform)
+    height: tuple[float, float] = (20.0, 72.0)  # letter height in pixels (log-uniform)
+    drop: float = 0.5  # chance that a stroke marked optional is left out
+    extra: float = 0.06  # chance of a small extra tick at a stroke end
+
+
+HAND_STYLE = HandStyle()
+
+
+def hand_letter(letter: str, rng: np.random.Generator, style: HandStyle = HAND_STYLE) -> np.ndarray:
+    """Return one handwritten `letter` as a float32 (H, W) picture in [0, 1], ink bright,
+    with a few pixels of empty border."""
+    forms = FORMS[letter]
+    strokes, optional = forms[int(rng.integers(len(forms)))]
+    kept = [s for s, opt in zip(strokes, optional) if not (opt and rng.random() < style.drop)]
+    kept = [_resample(s) for s in kept]
+    kept = _bend(kept, rng, style.bend)
+    kept = [_wobble(_extend(_move_ends(s, rng, style.end_jitter), rng, style.overshoot), rng, style) for s in kept]
+    if rng.random() < style.extra:
+        kept.append(_tick(kept, rng))
+    kept = _transform(kept, rng, style)
+    pen = float(np.exp(rng.uniform(*np.log(style.pen))))
+    height = float(np.exp(rng.uniform(*np.log(style.height))))
+    return render_strokes(kept, height, pen)
+
+
+def _resample(stroke: Stroke) -> Stroke:
+    """Points every _STEP along the stroke (straight segments become many points)."""
+    seg = np.linalg.norm(np.diff(stroke, axis=0), axis=1)
+    s = np.concatenate([[0.0], np.cumsum(seg)])
+    if s[-1] <= 0:
+        return stroke[:1].repeat(2, axis=0)
+    n = max(2, int(np.ceil(s[-1] / _STEP)) + 1)
+    t = np.linspace(0.0, s[-1], n)
+    return np.stack([np.interp(t, s, stroke[:, 0]), np.interp(t, s, stroke[:, 1])], axis=1)
+
+
+def _bend(strokes: list[Stroke], rng: np.random.Generator, std: float) -> list[Stroke]:
+    """Move every point by a smooth random field: a 3x3 grid of displacements over the
+    letter's box, interpolated bilinearly, so nearby points move together."""
+    pts = np.concatenate(strokes)
+    lo, hi = pts.min(axis=0), np.maximum(pts.max(axis=0), pts.min(axis=0) + 1e-6)
+    grid = rng.normal(0.0, std, (3, 3, 2))
+    out = []
+    for s in strokes:
+        u = (s - lo) / (hi - lo) * 2.0  # (k, 2) in [0, 2]
+        i = np.minimum(u.astype(int), 1)
+        f = u - i
+        fx, fy = f[:, :1], f[:, 1:]
+        ix, iy = i[:, 0], i[:, 1]
+        d = (grid[iy, ix] * (1 - fx) * (1 - fy) + grid[iy, ix + 1] * fx * (1 - fy)
+             + grid[iy + 1, ix] * (1 - fx) * fy + grid[iy + 1, ix + 1] * fx * fy)
+        out.append(s + d)
+    return out
+
+
+def _move_ends(s: Stroke, rng: np.random.Generator, std: float) -> Stroke:
+    """Move the two ends independently; points between follow in proportion (by arc length)."""
+    t = _arclength(s)
+    t = t / max(t[-1], 1e-9)
+    a, b = rng.normal(0.0, std, (2, 2))
+    return s + (1 - t)[:, None] * a + t[:, None] * b
+
+
+def _extend(s: Stroke, rng: np.random.Generator, span: tuple[float, float]) -> Stroke:
+    """Lengthen (overshoot) or shorten (fall short of a join) each end of the stroke."""
+    length = _arclength(s)[-1]
+    for end in (0, 1):
+        d = float(rng.uniform(*span))
+        d = max(d, -0.2 * length)  # never eat more than a fifth of a stroke from one end
+        if end == 1:
+            s = s[::-1]
+        if d >= 0:
+            tangent = s[0] - s[min(2, len(s) - 1)]
+            norm = np.linalg.norm(tangent)
+            if norm > 1e-9 and d > 0:
+                s = np.concatenate([[s[0] + tangent / norm * d], s])
+        else:
+            t = _arclength(s)
+            keep = t >= -d
+            s = s[keep] if keep.sum() >= 2 else s[-2:]
+        if end == 1:
+            s = s[::-1]
+    return _resample(s)
+
+
+def _wobble(s: Stroke, rng: np.random.Generator, style: HandStyle) -> Stroke:
+    """Offset the points across the stroke by slow waves and a faint tremor."""
+    if len(s) < 3:
+        return s
+    t = _arclength(s)
+    normal = np.gradient(s, axis=0)[:, ::-1] * np.array([1.0, -1.0])
+    normal /= np.maximum(np.linalg.norm(normal, axis=1, keepdims=True), 1e-9)
+    off = np.zeros(len(s))
+    for amp, freq in ((style.wobble, (0.6, 2.0)), (style.wobble / 2, (2.0, 4.0)), (style.tremor, (8.0, 14.0))):
+        off += rng.uniform(0, amp) * np.sin(2 * np.pi * rng.uniform(*freq) * t + rng.uniform(0, 2 * np.pi))
+    return s + normal * off[:, None]
+
+
+def _tick(strokes: list[Stroke], rng: np.random.Generator) -> Stroke:
+    """A small extra stroke across one end of a stroke, as a serif or a slip of the pen."""
+    s = strokes[int(rng.integers(len(strokes)))]
+    end = s[0] if rng.random() < 0.5 else s[-1]
+    near = s[1] if end is s[0] else s[-2]
+    d = end - near
+    d = d / max(float(np.linalg.norm(d)), 1e-9)
+    across = np.array([-d[1], d[0]]) * rng.uniform(0.05, 0.12)
+    return _resample(np.stack([end - across, end + across]))
+
+
+def _transform(strokes: list[Stroke], rng: np.random.Generator, style: HandStyle) -> list[Stroke]:
+    """Slant, squash or stretch, and rotate the letter about its center."""
+    slant = rng.uniform(-style.slant, style.slant)
+    stretch = np.exp(rng.uniform(-style.aspect, style.aspect))
+    theta = np.radians(rng.uniform(-style.rotation, style.rotation))
+    c, s = np.cos(theta), np.sin(theta)
+    m = np.array([[c, -s], [s, c]]) @ np.array([[stretch, -slant], [0.0, 1.0 / stretch]])
+    center = np.concatenate(strokes).mean(axis=0)
+    return [(p - center) @ m.T for p in strokes]
+
+
+def _arclength(s: Stroke) -> np.ndarray:
+    return np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(s, axis=0), axis=1))])
+
+
+def render_strokes(strokes: list[Stroke], height: float, pen: float) -> np.ndarray:
+    """Draw strokes with a round pen: the letter `height` pixels tall (its ink box's
+    longer side for wide letters), pen `pen` letter heights wide; return float32 (H, W)
+    in [0, 1], ink bright, antialiased."""
+    pts = np.concatenate(strokes)
+    lo, hi = pts.min(axis=0), pts.max(axis=0)
+    scale = height / max(float(hi[1] - lo[1]), 0.5 * float(hi[0] - lo[0]), 1e-6)
+    k = _SUPERSAMPLE
+    width_px = max(1.0, pen * height) * k  # a pen is never thinner than one pixel
+    pad = width_px / 2 + 2 * k
+    size = np.ceil((hi - lo) * scale * k + 2 * pad).astype(int)
+    size = (size + k - 1) // k * k  # whole output pixels
+    img = Image.new("L", (int(size[0]), int(size[1])), 0)
+    draw = ImageDraw.Draw(img)
+    r = width_px / 2
+    for s in strokes:
+        xy = ((s - lo) * scale * k + pad).tolist()
+        draw.line([tuple(p) for p in xy], fill=255, width=max(1, int(round(width_px))))
+        # A round pen tip at every point closes the joins (PIL's own round joins cost
+        # ten times more) and rounds the ends.
+        for x, y in xy:
+            draw.ellipse((x - r, y - r, x + r, y + r), fill=255)
+    small = img.reduce(k)  # area average of each k x k block
+    return np.asarray(small, dtype=np.float32) / 255.0
+
+
+def present(picture: np.ndarray, rng: np.random.Generator) -> np.ndarray | Image.Image:
+    """Return the drawing as a user might hand it over: mostly as it is (ink bright on
+    black), sometimes dark ink on white paper, sometimes small somewhere on a bigger
+    transparent canvas; `prepare_image` makes all three the same kind of input."""
+    u = rng.random()
+    if u < 0.6:
+        return picture
+    ink = np.rint(picture * 255).astype(np.uint8)
+    if u < 0.8:
+        return Image.fromarray(255 - ink, "L")
+    h, w = ink.shape
+    H, W = int(h * rng.uniform(1.2, 3.0)), int(w * rng.uniform(1.2, 3.0))
+    y, x = int(rng.integers(0, H - h + 1)), int(rng.integers(0, W - w + 1))
+    rgba = np.zeros((H, W, 4), dtype=np.uint8)  # transparent black, as a browser canvas starts
+    rgba[y:y + h, x:x + w, 3] = ink  # black ink whose opacity is the coverage
+    return Image.fromarray(rgba, "RGBA")
