@@ -10,6 +10,7 @@ import io
 import logging
 from pathlib import Path
 
+import numpy as np
 from PIL import Image
 
 from nnstudio.errors import DrawError
@@ -20,6 +21,15 @@ log = logging.getLogger(__name__)
 EXTENSIONS = (".svg", ".png")
 PNG_SCALE = 2.0  # PNGs at twice the SVG size: sharp on slides and high-density screens
 PNG_COLORS = 256
+PNG_COMPRESS_LEVEL = 3  # zlib level: level 6-9 saves a few percent for 2-6x the time
+# Elements whose fill or stroke states a value on a color scale: a palette would shift them.
+SCALE_MARKS = ('class="colorbar', 'class="heatmap"', 'class="feature-map"', 'class="weights"',
+               'data-weight=', 'data-contribution=')
+
+
+def has_color_scale(svg: str) -> bool:
+    """Return True when the picture shows values as colors (weights, activations, a colorbar)."""
+    return any(mark in svg for mark in SCALE_MARKS)
 
 
 def check_path(path: str | Path) -> Path:
@@ -37,10 +47,13 @@ def check_path(path: str | Path) -> Path:
     return path
 
 
-def svg_to_png(svg: str, scale: float = PNG_SCALE, colors: int | None = PNG_COLORS) -> bytes:
-    """Return PNG bytes rendered from SVG text; with `colors`, as a palette PNG of that many.
+def svg_to_png(svg: str, scale: float = PNG_SCALE, colors: int | str | None = "auto") -> bytes:
+    """Return PNG bytes rendered from SVG text.
 
-    A 256-color palette looks the same on these flat pictures and makes files 2-3x smaller.
+    colors: None keeps every rendered color (RGB); an int makes a palette of that many
+    (median cut: rare saturated colors merge into their neighbors); "auto" keeps the
+    colors exactly, as a palette when the picture has at most 256 of them (lossless),
+    and only quantizes pictures that state no value as a color (structure, curves).
     """
     try:
         import cairosvg
@@ -49,20 +62,40 @@ def svg_to_png(svg: str, scale: float = PNG_SCALE, colors: int | None = PNG_COLO
                         "allowed: save as .svg; help: pip install CairoSVG and "
                         "apt-get install libcairo2") from error
     data = cairosvg.svg2png(bytestring=svg.encode("utf-8"), scale=scale)
-    if colors is None:
-        return data
     image = Image.open(io.BytesIO(data)).convert("RGB")  # pictures have an opaque background
     buffer = io.BytesIO()
-    image.quantize(colors, method=Image.Quantize.MEDIANCUT).save(buffer, "PNG", optimize=True)
+    if colors == "auto":
+        # getcolors returns None beyond its limit: a cheap test for "fits a palette exactly".
+        present = image.getcolors(PNG_COLORS)
+        if present is not None:
+            exact_palette(image, [rgb for _, rgb in present]).save(buffer, "PNG", optimize=True)
+            return buffer.getvalue()
+        colors = None if has_color_scale(svg) else PNG_COLORS
+    if colors is None:
+        image.save(buffer, "PNG", compress_level=PNG_COMPRESS_LEVEL)
+    else:
+        image.quantize(int(colors), method=Image.Quantize.MEDIANCUT,
+                       dither=Image.Dither.NONE).save(buffer, "PNG", optimize=True)
     return buffer.getvalue()
 
 
+def exact_palette(image: Image.Image, rgbs: list) -> Image.Image:
+    """Return `image` as a palette image of exactly the colors `rgbs` it holds (lossless)."""
+    # PIL's own palette conversion looks colors up at reduced precision; map them exactly.
+    pixels = np.asarray(image, dtype=np.uint32)
+    keys = (pixels[..., 0] << 16) | (pixels[..., 1] << 8) | pixels[..., 2]
+    table = np.array(sorted((r << 16) | (g << 8) | b for r, g, b in rgbs), dtype=np.uint32)
+    indexed = Image.fromarray(np.searchsorted(table, keys).astype(np.uint8), "P")
+    indexed.putpalette([int(v >> shift) & 255 for v in table for shift in (16, 8, 0)])
+    return indexed
+
+
 def save(svg: str, path: str | Path, *, png_scale: float = PNG_SCALE,
-         png_colors: int | None = PNG_COLORS) -> Path:
+         png_colors: int | str | None = "auto") -> Path:
     """Write `svg` to `path` (.svg as text, .png rendered); return the path written.
 
-    PNGs are rendered at `png_scale` times the SVG size, as a palette of `png_colors`
-    colors (None: full color).
+    PNGs are rendered at `png_scale` times the SVG size; `png_colors` as in svg_to_png
+    ("auto": colors that carry values are kept exactly).
     """
     path = check_path(path)
     if path.suffix.lower() == ".svg":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -43,3 +44,49 @@ def test_overwrite_replaces_the_old_picture(tmp_path):
     save(draw_function("relu"), path)
     save(draw_function("tanh"), path)
     assert "tanh" in path.read_text(encoding="utf-8")
+
+
+def _rgb_at(png: bytes, x: float, y: float) -> tuple[int, int, int]:
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    return image.getpixel((int(x), int(y)))
+
+
+def _hex(color: str) -> tuple[int, int, int]:
+    return tuple(int(color[i:i + 2], 16) for i in (1, 3, 5))
+
+
+@pytest.mark.parametrize("scale", [1.0, 2.0])
+def test_png_keeps_the_colorbar_end_colors_exactly(parse, scale):
+    """A palette would turn the strongest weight's red (#b2182b) brown; the PNG must not."""
+    from nnstudio.draw import NetView
+    from nnstudio.draw.colors import NEGATIVE_END, POSITIVE_END
+    from nnstudio.draw.output import svg_to_png
+    from nnstudio.spec import get_preset
+    from test_draw_network import fake_weights
+
+    spec = get_preset("shapes-mlp")
+    svg = draw_network(NetView(spec, fake_weights(spec)))
+    png = svg_to_png(svg, scale)
+    bars = parse(svg).all("colorbar-step")
+    assert len(bars) >= 40
+    for step, expected in ((bars[0], NEGATIVE_END), (bars[39], POSITIVE_END)):
+        x = (float(step.get("x")) + float(step.get("width")) / 2 - 0.15) * scale
+        y = (float(step.get("y")) + float(step.get("height")) / 2) * scale
+        assert step.get("fill") == expected
+        assert _rgb_at(png, x, y) == _hex(expected)
+    # every step of the bar keeps its color, not only the ends (no uneven steps)
+    for step in bars[:40]:
+        x = (float(step.get("x")) + float(step.get("width")) / 2 - 0.15) * scale
+        y = (float(step.get("y")) + float(step.get("height")) / 2) * scale
+        assert _rgb_at(png, x, y) == _hex(step.get("fill"))
+
+
+def test_png_of_few_colors_is_a_lossless_palette():
+    from nnstudio.draw import draw_grid
+    from nnstudio.draw.output import svg_to_png
+
+    svg = draw_grid([[0.0, 1.0], [0.5, 0.25]])
+    exact, small = svg_to_png(svg, 1.0, None), svg_to_png(svg, 1.0)
+    a = Image.open(io.BytesIO(exact)).convert("RGB")
+    b = Image.open(io.BytesIO(small))
+    assert b.mode == "P" and np.array_equal(np.asarray(a), np.asarray(b.convert("RGB")))
