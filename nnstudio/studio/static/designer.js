@@ -1,0 +1,335 @@
+// Panel 2, the designer: a spec (the same JSON the CLI takes) edited layer by layer.
+// After every edit the server checks it (POST /api/specs/check) and draws it (POST
+// /api/specs/drawing.svg); an invalid design shows the error on its layer row and
+// cannot be trained (the "design" event carries {valid}).
+
+import { $, attempt, clearError, el, emit, fillSelect, getJSON, hold, postJSON, request, showError, showSvg }
+  from "./api.js";
+import { currentDataset } from "./data.js";
+
+export const DEFAULT_PRESETS = { shapes: "shapes-mlp", letters: "letters-cnn", digits: "digits-cnn", mnist: "mnist-cnn" };
+const OWN_DATA_PRESET = "letters-cnn";
+const EDIT_PAUSE_MS = 250; // typing pauses this long before the design is checked
+
+let kinds = {}; // layer type -> {field: {kind, default, required, low, high}}
+let activations = [];
+let paddings = [];
+let presets = [];
+let spec = { name: "my-network", input_shape: [25], layers: [], training: {} };
+let valid = false;
+let edited = false; // the user changed the design since a preset or file was loaded
+let checkSeq = 0;
+let editTimer = null;
+let editRelease = null;
+
+export function currentSpec() {
+  return JSON.parse(JSON.stringify(spec));
+}
+
+export function isValid() {
+  return valid;
+}
+
+export async function initDesigner() {
+  const layers = await getJSON("/api/layers");
+  kinds = layers.types;
+  activations = layers.activations;
+  paddings = layers.paddings;
+  presets = await getJSON("/api/presets");
+  fillSelect($("#preset-select"), [["", "(empty: build from nothing)"], ...presets.map((p) => [p.name, p.name])]);
+  fillSelect($("#new-layer-type"), Object.keys(kinds));
+  $("#new-layer-type").value = "Dense";
+
+  $("#preset-select").addEventListener("change",
+    (e) => attempt(() => loadPreset(e.target.value, currentDataset()?.classes)));
+  $("#layer-add").addEventListener("click", () => addLayer($("#new-layer-type").value));
+  $("#design-name").addEventListener("input", (e) => { spec.name = e.target.value.trim(); changed(true); });
+  $("#input-shape").addEventListener("input", (e) => { spec.input_shape = parseShape(e.target.value); changed(true); });
+  $("#design-save").addEventListener("click", saveDesign);
+  $("#design-load").addEventListener("change", (e) => attempt(() => loadDesign(e.target.files[0]), "designer"));
+}
+
+// Load a preset (or the empty design) and fit its output layer to the dataset's classes.
+export async function loadPreset(name, classes) {
+  $("#preset-select").value = name;
+  const preset = presets.find((p) => p.name === name);
+  spec = preset ? JSON.parse(JSON.stringify(preset.spec))
+    : { name: "my-network", input_shape: spec.input_shape, layers: [], training: {} };
+  edited = false;
+  fitToClasses(classes);
+  render();
+  await check();
+}
+
+// The dataset changed: an untouched design follows it (its default network); any
+// design gets one output unit per class.
+export async function followDataset(info) {
+  const preset = DEFAULT_PRESETS[info.name] || OWN_DATA_PRESET;
+  if (!edited) {
+    await loadPreset(preset, info.classes);
+  } else if (fitToClasses(info.classes)) {
+    render();
+    await check();
+  }
+}
+
+function fitToClasses(classes) {
+  const note = $("#design-note");
+  note.textContent = "";
+  if (!classes || !spec.layers.length) return false;
+  const last = spec.layers[spec.layers.length - 1];
+  if (last.type !== "Dense" || last.units === classes.length) return false;
+  last.units = classes.length;
+  note.textContent = `The last layer now has ${classes.length} units, one per class of the data.`;
+  return true;
+}
+
+function addLayer(type) {
+  const layer = { type };
+  addDefaults(layer);
+  if (type === "Dense") layer.activation = "relu";
+  // New layers go before the output layer, where hidden layers belong.
+  const at = spec.layers.length && spec.layers[spec.layers.length - 1].type === "Dense" ? spec.layers.length - 1
+    : spec.layers.length;
+  spec.layers.splice(at, 0, layer);
+  changed(false);
+}
+
+function moveLayer(index, by) {
+  const to = index + by;
+  if (to < 0 || to >= spec.layers.length) return;
+  const [layer] = spec.layers.splice(index, 1);
+  spec.layers.splice(to, 0, layer);
+  changed(false);
+}
+
+function removeLayer(index) {
+  spec.layers.splice(index, 1);
+  changed(false);
+}
+
+function changeType(index, type) {
+  const old = spec.layers[index];
+  const layer = { type };
+  for (const name of Object.keys(kinds[type])) if (name in old) layer[name] = old[name];
+  addDefaults(layer);
+  spec.layers[index] = layer;
+  changed(false);
+}
+
+function addDefaults(layer) {
+  for (const [name, field] of Object.entries(kinds[layer.type])) {
+    if (field.required && layer[name] === undefined) {
+      layer[name] = { int: 16, number: 0.2, pair: [3, 3], activation: "relu" }[field.kind] ?? null;
+    }
+  }
+}
+
+// A change from the user: typing waits for a pause, structural changes re-render at once.
+function changed(typing) {
+  edited = true;
+  $("#design-note").textContent = "";
+  if (!typing) {
+    render();
+    check();
+    return;
+  }
+  clearTimeout(editTimer);
+  if (!editRelease) editRelease = hold();
+  editTimer = setTimeout(() => {
+    const release = editRelease;
+    editRelease = null;
+    check().finally(release);
+  }, EDIT_PAUSE_MS);
+}
+
+// ----------------------------------------------------------------------------- rows
+
+function render() {
+  $("#design-name").value = spec.name || "";
+  $("#input-shape").value = (spec.input_shape || []).join("x");
+  const body = $("#layer-rows");
+  body.replaceChildren(...spec.layers.map((layer, i) => layerRow(layer, i)));
+}
+
+function layerRow(layer, index) {
+  const typeSelect = el("select", { class: "layer-type", "aria-label": `layer ${index} type`,
+    onchange: (e) => changeType(index, e.target.value) });
+  fillSelect(typeSelect, Object.keys(kinds), layer.type);
+  const fields = el("div", { class: "fields" });
+  for (const [name, field] of Object.entries(kinds[layer.type] || {})) {
+    if (name === "negative_slope" && !usesSlope(layer)) continue;
+    fields.append(fieldInput(layer, index, name, field));
+  }
+  const last = spec.layers.length - 1;
+  return el("tr", { "data-testid": "layer-row", dataset: { index } },
+    el("td", { class: "index" }, index),
+    el("td", {}, typeSelect),
+    el("td", {}, fields, el("div", { class: "layer-error", hidden: true })),
+    el("td", { class: "shape" }, "…"),
+    el("td", { class: "params" }, ""),
+    el("td", { class: "row-buttons" },
+      el("button", { type: "button", title: "Move up", disabled: index === 0, onclick: () => moveLayer(index, -1) }, "↑"),
+      el("button", { type: "button", title: "Move down", disabled: index === last, onclick: () => moveLayer(index, 1) },
+        "↓"),
+      el("button", { type: "button", title: "Remove", class: "danger", onclick: () => removeLayer(index) }, "✕")));
+}
+
+function usesSlope(layer) {
+  return layer.type === "LeakyReLU" || layer.activation === "leaky_relu";
+}
+
+function fieldInput(layer, index, name, field) {
+  const value = layer[name] !== undefined ? layer[name] : field.default;
+  const label = name.replace(/_/g, " ");
+  let input;
+  if (field.kind === "activation" || field.kind === "padding") {
+    input = el("select", { name });
+    fillSelect(input, field.kind === "activation" ? activations : paddings, value ?? "");
+    input.addEventListener("change", () => {
+      layer[name] = input.value;
+      if (name === "activation") changed(false); // shows or hides negative_slope
+      else changed(true);
+    });
+  } else if (field.kind === "bool") {
+    input = el("input", { type: "checkbox", name, checked: Boolean(value) });
+    input.addEventListener("change", () => { layer[name] = input.checked; changed(true); });
+  } else {
+    const text = field.kind === "pair" ? (Array.isArray(value) ? value.join("x") : value ?? "") : value ?? "";
+    input = el("input", {
+      type: field.kind === "pair" ? "text" : "number", name, value: String(text), size: 5,
+      step: field.kind === "int" ? "1" : "any", min: field.low ?? undefined,
+      placeholder: field.required ? "required" : "default",
+      title: field.kind === "pair" ? "one number, or two as 5x5" : `${field.kind}${field.low !== null ? ` ≥ ${field.low}` : ""}`,
+    });
+    input.addEventListener("input", () => {
+      const parsed = parseValue(input.value, field.kind);
+      if (parsed === undefined) delete layer[name];
+      else layer[name] = parsed;
+      changed(true);
+    });
+  }
+  return el("label", { class: "field", dataset: { field: name } }, el("span", {}, label), input);
+}
+
+// Return the JSON value of a field's text: numbers as numbers, "5x5" as [5, 5]; text the
+// server cannot read goes as it is, so that its error names the field.
+function parseValue(text, kind) {
+  const t = text.trim();
+  if (t === "") return undefined;
+  if (kind === "pair") {
+    const parts = t.split(/[x×,\s]+/).filter(Boolean);
+    if (parts.every((p) => /^-?\d+$/.test(p)) && parts.length <= 2) {
+      const nums = parts.map(Number);
+      return nums.length === 1 ? [nums[0], nums[0]] : nums;
+    }
+    return t;
+  }
+  return /^-?(\d+\.?\d*|\.\d+)(e-?\d+)?$/i.test(t) ? Number(t) : t;
+}
+
+function parseShape(text) {
+  return text.split(/[x×,\s]+/).filter(Boolean).map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+}
+
+// ----------------------------------------------------------------------------- check and draw
+
+export async function check() {
+  const seq = ++checkSeq;
+  let result;
+  try {
+    result = await postJSON("/api/specs/check", spec);
+  } catch (error) {
+    result = { ok: false, error: error.message, layer: null, field: null };
+  }
+  if (seq !== checkSeq) return; // a newer edit is being checked
+  showCheck(result);
+  if (result.ok) await drawDesign(seq);
+}
+
+function showCheck(result) {
+  valid = Boolean(result.ok);
+  const rows = [...document.querySelectorAll('#layer-rows [data-testid="layer-row"]')];
+  for (const row of rows) {
+    row.classList.remove("invalid");
+    const box = row.querySelector(".layer-error");
+    box.hidden = true;
+    box.textContent = "";
+    for (const f of row.querySelectorAll(".field")) f.classList.remove("invalid");
+  }
+  $("#input-shape").classList.remove("invalid");
+  if (result.ok) {
+    for (const layer of result.layers) {
+      const row = rows[layer.index];
+      if (!row) continue;
+      row.querySelector(".shape").textContent = layer.output_shape.join("×");
+      row.querySelector(".params").textContent = layer.params.toLocaleString();
+    }
+    $("#design-total").textContent = `${result.total_params.toLocaleString()} parameters in all`;
+    $("#design-drawing").classList.remove("stale");
+    clearError("designer");
+  } else {
+    for (const row of rows) {
+      row.querySelector(".shape").textContent = "";
+      row.querySelector(".params").textContent = "";
+    }
+    const row = result.layer !== null && result.layer !== undefined ? rows[result.layer] : null;
+    if (row) {
+      row.classList.add("invalid");
+      const box = row.querySelector(".layer-error");
+      box.textContent = result.error;
+      box.hidden = false;
+      const field = result.field && row.querySelector(`.field[data-field="${result.field}"]`);
+      if (field) field.classList.add("invalid");
+    } else if (/input_shape/.test(result.error)) {
+      $("#input-shape").classList.add("invalid");
+    }
+    $("#design-total").textContent = "invalid design";
+    $("#design-drawing").classList.add("stale");
+    showError(result.error, "designer");
+  }
+  emit("design", { valid, spec: currentSpec() });
+}
+
+async function drawDesign(seq) {
+  try {
+    const svg = await request("POST", "/api/specs/drawing.svg", { json: spec, as: "text" });
+    if (seq === checkSeq) showSvg($("#design-drawing"), svg, "the network");
+  } catch (error) {
+    if (seq === checkSeq) $("#design-drawing").replaceChildren(el("p", { class: "muted" }, error.message));
+  }
+}
+
+// ----------------------------------------------------------------------------- files
+
+function saveDesign() {
+  const blob = new Blob([JSON.stringify(spec, null, 2) + "\n"], { type: "application/json" });
+  const link = el("a", { href: URL.createObjectURL(blob), download: `${spec.name || "network"}.json` });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(link.href), 1000);
+}
+
+async function loadDesign(file) {
+  if (!file) return;
+  const release = hold();
+  try {
+    let loaded;
+    try {
+      loaded = JSON.parse(await file.text());
+    } catch (error) {
+      throw new Error(`${file.name}: not JSON (${error.message})`);
+    }
+    if (!loaded || !Array.isArray(loaded.layers)) throw new Error(`${file.name}: not a network design (no "layers" list)`);
+    spec = { ...loaded, training: loaded.training || {} };
+    $("#preset-select").value = "";
+    edited = true;
+    render();
+    await check();
+    $("#design-note").textContent = `Loaded ${file.name}.`;
+  } finally {
+    release();
+    $("#design-load").value = "";
+  }
+}

@@ -1,0 +1,305 @@
+"""The studio page in a real browser (Playwright driving Debian's Chromium) against a
+real server (`python -m nnstudio studio` on a temporary workspace).
+
+Every step waits on <body data-ready="true"> (the page's own "idle" signal), never on
+a sleep. Screenshots go to build/screenshots/ for a person to look at.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from PIL import Image
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
+READY = "body[data-ready=true]"
+LETTERS_MODEL = "letters-browser"
+SHAPES_MODEL = "shapes-browser"
+BROKEN_SQUARE = ["11101", "10001", "10001", "00001", "11111"]
+
+
+# ----------------------------------------------------------------------------- server
+
+
+@dataclass
+class Studio:
+    url: str
+    workspace: Path
+    output: list[str] = field(default_factory=list)
+
+
+@contextmanager
+def running_studio(workspace: Path) -> Iterator[Studio]:
+    """Start `nnstudio studio` on a free port; yield its URL; stop it."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "nnstudio", "studio", "--workspace", str(workspace), "--port", "0", "--no-browser"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    studio = Studio("", workspace)
+    found = threading.Event()
+
+    def read_output() -> None:  # keeps the pipe drained, and finds the URL in the first line
+        assert process.stdout is not None
+        for line in process.stdout:
+            studio.output.append(line.rstrip())
+            match = re.search(r"http://[\w.\[\]:]+/", line)
+            if match and not studio.url:
+                studio.url = match.group(0)
+                found.set()
+        found.set()
+
+    threading.Thread(target=read_output, daemon=True).start()
+    try:
+        if not found.wait(60) or not studio.url:
+            pytest.fail("the studio did not start:\n" + "\n".join(studio.output))
+        wait_until_serving(studio, process)
+        yield studio
+    finally:
+        process.terminate()
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
+
+
+def wait_until_serving(studio: Studio, process: subprocess.Popen, seconds: float = 60) -> None:
+    """The URL is printed once the port is bound; wait until the server answers on it."""
+    import time
+    import urllib.request
+
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(studio.url + "api/presets", timeout=5):
+                return
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail("the studio does not answer:\n" + "\n".join(studio.output))
+            time.sleep(0.05)
+
+
+@pytest.fixture(scope="module")
+def studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Studio]:
+    """One server for the tests that share models (the models are trained when needed)."""
+    with running_studio(tmp_path_factory.mktemp("studio-workspace")) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def shapes_model(studio: Studio) -> str:
+    """The course's shapes MLP, trained 40 epochs (a few seconds) into the workspace."""
+    from nnstudio.workflows import train_model
+
+    train_model("shapes", out=studio.workspace / "models" / SHAPES_MODEL, epochs=40)
+    return SHAPES_MODEL
+
+
+@pytest.fixture(scope="module")
+def letters_model(studio: Studio) -> str:
+    """The letters CNN on 60 letters per class for 8 epochs (~15 s on 2 cores): enough to
+    read a drawn L, which the generated letters never came from."""
+    from nnstudio.workflows import train_model
+
+    train_model("letters", out=studio.workspace / "models" / LETTERS_MODEL, per_class=60, epochs=8)
+    return LETTERS_MODEL
+
+
+# ----------------------------------------------------------------------------- browser
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        pytest.fail(f"Chromium is not at {CHROMIUM}: install it (apt-get install -y chromium); "
+                    "the browser tests need it and `playwright install` cannot download one here")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A fresh page; its JavaScript errors fail the test; a full-page screenshot at the end."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    opened = context.new_page()
+    opened.set_default_timeout(30_000)
+    errors: list[str] = []
+    opened.on("pageerror", lambda error: errors.append(str(error)))
+    yield opened
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    opened.screenshot(path=str(SCREENSHOTS / f"{request.node.name}.png"), full_page=True)
+    context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+def open_studio(page: Any, studio: Studio) -> None:
+    page.goto(studio.url)
+    page.wait_for_selector(READY, timeout=60_000)
+
+
+def choose_model(page: Any, name: str) -> None:
+    page.select_option("[data-testid=model-select]", name)
+    page.wait_for_selector(READY)
+
+
+def draw(page: Any, strokes: list[list[tuple[float, float]]]) -> None:
+    """Draw mouse strokes on the canvas (points in canvas pixels, 280 a side), each
+    ended by a mouse-up, waiting for the page's answer after each."""
+    canvas = page.locator("canvas[data-testid=canvas]")
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    assert box is not None
+    for stroke in strokes:
+        x, y = stroke[0]
+        page.mouse.move(box["x"] + x, box["y"] + y)
+        page.mouse.down()
+        for x, y in stroke[1:]:
+            page.mouse.move(box["x"] + x, box["y"] + y, steps=10)
+        page.mouse.up()
+        page.wait_for_selector(READY)
+
+
+def visible_error(page: Any) -> str:
+    box = page.locator("[data-testid=error]")
+    return box.inner_text() if box.is_visible() else ""
+
+
+# ----------------------------------------------------------------------------- tests
+
+
+@pytest.mark.slow
+def test_drawn_L_is_read_as_L(page: Any, studio: Studio, letters_model: str) -> None:
+    open_studio(page, studio)
+    choose_model(page, letters_model)
+    draw(page, [[(95, 45), (95, 235)], [(95, 235), (205, 235)]])
+
+    assert page.inner_text("[data-testid=prediction-top]").strip() == "L"
+    assert page.locator("[data-testid=probabilities] .prob").count() == 26
+    # The prepared input is drawn: some pixels are dark (ink), most are light (paper).
+    shades = page.evaluate("""() => { const c = document.querySelector('[data-testid=prepared-input]');
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let dark = 0, light = 0; for (let i = 0; i < d.length; i += 4) { if (d[i+3] === 0) continue;
+        if (d[i] < 80) dark++; else if (d[i] > 200) light++; } return [dark, light]; }""")
+    assert shades[0] > 0 and shades[1] > shades[0]
+    assert page.locator("[data-testid=network-drawing] img").count() == 1
+    assert visible_error(page) == ""
+
+
+@pytest.mark.slow
+def test_broken_square_on_the_grid_is_a_square(page: Any, studio: Studio, shapes_model: str) -> None:
+    open_studio(page, studio)
+    choose_model(page, shapes_model)
+    grid = page.locator("[data-testid=canvas]")
+    assert grid.locator("[data-row]").count() == 25
+    for r, row in enumerate(BROKEN_SQUARE):
+        for c, bit in enumerate(row):
+            if bit == "1":
+                grid.locator(f"[data-row='{r}'][data-col='{c}']").click()
+                page.wait_for_selector(READY)
+
+    assert page.inner_text("[data-testid=prediction-top]").strip() == "square"
+    assert page.locator("[data-testid=probabilities] .prob").count() == 5
+    assert page.locator("[data-testid=network-drawing] img").count() == 1
+    page.click("[data-testid=clear]")
+    page.wait_for_selector(READY)
+    assert page.inner_text("[data-testid=prediction-top]").strip() == ""
+
+
+def test_invalid_design_is_shown_on_its_layer_and_cannot_train(page: Any, studio: Studio) -> None:
+    open_studio(page, studio)
+    rows = page.locator("[data-testid=layer-row]")
+    assert rows.count() > 1  # the shapes MLP, the first dataset's network
+    assert page.locator("[data-testid=train-start]").is_enabled()
+
+    rows.nth(0).locator(".field[data-field=units] input").fill("0")
+    page.wait_for_selector(READY)
+    message = rows.nth(0).locator(".layer-error")
+    assert message.is_visible() and "units" in message.inner_text()
+    assert "units" in visible_error(page)
+    assert page.locator("[data-testid=train-start]").is_disabled()
+    assert rows.nth(1).locator(".layer-error").is_hidden()
+
+    rows.nth(0).locator(".field[data-field=units] input").fill("25")
+    page.wait_for_selector(READY)
+    assert message.is_hidden() and visible_error(page) == ""
+    assert page.locator("[data-testid=train-start]").is_enabled()
+
+    # A CNN whose first kernel is bigger than its 8x8 input (without padding).
+    page.select_option("[data-testid=preset-select]", "digits-cnn")
+    page.wait_for_selector(READY)
+    assert rows.last.locator(".field[data-field=units] input").input_value() == "5"  # one unit per shape
+    rows.nth(0).locator(".field[data-field=padding] select").select_option("valid")
+    page.wait_for_selector(READY)
+    rows.nth(0).locator(".field[data-field=kernel_size] input").fill("12x12")
+    page.wait_for_selector(READY)
+    assert "kernel_size" in rows.nth(0).locator(".layer-error").inner_text()
+    assert page.locator("[data-testid=train-start]").is_disabled()
+
+
+def test_drawn_sample_is_added_to_a_new_dataset(page: Any, tmp_path: Path) -> None:
+    with running_studio(tmp_path / "workspace") as fresh:  # no model: the canvas still draws
+        open_studio(page, fresh)
+        page.fill("#new-dataset-name", "doodles")
+        page.fill("#new-dataset-classes", "ring, cross")
+        page.click("#dataset-create")
+        page.wait_for_selector(READY)
+        assert visible_error(page) == ""
+        page.select_option("#sample-class", "cross")
+        draw(page, [[(60, 60), (220, 220)], [(220, 60), (60, 220)]])
+        page.click("[data-testid=add-sample]")
+        page.wait_for_selector(READY)
+
+        assert visible_error(page) == ""
+        files = list((fresh.workspace / "datasets" / "doodles" / "cross").glob("*.png"))
+        assert len(files) == 1
+        assert not list((fresh.workspace / "datasets" / "doodles" / "ring").iterdir())
+        grey = np.asarray(Image.open(files[0]).convert("L"))
+        assert grey.min() < 64 and np.median(grey) > 192  # dark strokes on light paper
+        assert page.locator("#samples img").count() == 1
+        assert page.locator("[data-testid=dataset-select] option[value=doodles]").count() == 1
+
+
+@pytest.mark.slow
+def test_training_letters_grows_the_chart(page: Any, studio: Studio) -> None:
+    open_studio(page, studio)
+    page.select_option("[data-testid=dataset-select]", "letters")
+    page.wait_for_selector(READY, timeout=120_000)  # the first look at the letters generates them
+    assert page.input_value("[data-testid=preset-select]") == "letters-cnn"
+    page.fill("#opt-epochs", "3")
+    page.fill("#opt-per_class", "10")
+    page.fill("#opt-validation", "0.2")
+    page.fill("#opt-name", "letters-from-page")
+    # Record every count of plotted points the chart shows while the run trains.
+    page.evaluate("""() => { window.chartPoints = []; const chart = document.querySelector('[data-testid=chart]');
+        new MutationObserver(() => window.chartPoints.push(Number(chart.dataset.points)))
+          .observe(chart, {attributes: true, attributeFilter: ['data-points']}); }""")
+    page.click("[data-testid=train-start]")
+    page.wait_for_selector("[data-testid=progress][data-status=running]", timeout=60_000)
+    assert page.locator("[data-testid=train-stop]").is_enabled()
+    page.wait_for_selector("[data-testid=progress][data-status=done]", timeout=120_000)
+    page.wait_for_selector(READY)
+
+    counts = page.evaluate("window.chartPoints")
+    growth = [c for c in counts if c > 0]
+    assert len(set(growth)) >= 3, counts  # the chart grew step by step, not all at once
+    assert growth == sorted(growth) and growth[-1] > growth[0], counts
+    assert "epoch 3" in page.inner_text("[data-testid=progress]")
+    assert page.locator("[data-testid=chart] polyline").count() >= 4  # loss and accuracy, training and validation
+    assert page.input_value("[data-testid=model-select]") == "letters-from-page"
+    assert (studio.workspace / "models" / "letters-from-page" / "model.json").is_file()
