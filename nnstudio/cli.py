@@ -479,7 +479,13 @@ def studio(ctx: click.Context, workspace: Path, host: str, port: int, no_browser
     if not no_browser:
         webbrowser.open(url)
     config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=5)
-    uvicorn.Server(config).run(sockets=[listener])
+    try:
+        uvicorn.Server(config).run(sockets=[listener])
+    except KeyboardInterrupt:
+        # uvicorn shuts down gracefully (runs keep their checkpoints), then re-raises the
+        # Ctrl-C it caught: a stop the user asked for, so a clean exit.
+        pass
+    click.echo("nnstudio studio stopped", err=True)
 
 
 # ----------------------------------------------------------------------------- demo
