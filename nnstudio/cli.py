@@ -8,6 +8,7 @@ NnstudioError or an unreadable file) becomes one line on stderr and exit code 2;
 from __future__ import annotations
 
 import json
+import logging
 import sys
 import time
 from pathlib import Path
@@ -24,6 +25,13 @@ DATASETS = ("shapes", "letters", "digits", "mnist")
 class NnstudioGroup(click.Group):
     """Turns user errors into one line on stderr and exit code 2."""
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        # --debug belongs to the group, but users add it where the error showed: after the verb.
+        head = args[:args.index("--")] if "--" in args else args
+        if "--debug" in head[1:]:
+            args = ["--debug"] + [a for i, a in enumerate(args) if not (a == "--debug" and i < len(head))]
+        return super().parse_args(ctx, args)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -38,7 +46,36 @@ def _one_line(error: BaseException) -> str:
     if isinstance(error, OSError) and not isinstance(error, NnstudioError):
         where = f"{error.filename}: " if error.filename else ""
         return f"{where}{error.strerror or error}"
-    return " ".join(str(error).split())
+    return cli_help(" ".join(str(error).split()))
+
+
+# Library messages name Python parameters; the shell user needs the option to type.
+PARAMETER_FLAGS = ("lr", "clip_norm", "batch_size", "validation", "weight_decay", "label_smoothing", "lr_decay",
+                   "decay_rate", "decay_every", "momentum", "patience", "resume", "restart", "overwrite",
+                   "skip_bad", "per_class")
+
+
+def cli_help(message: str) -> str:
+    """Return message with each Python parameter named after "help:" followed by its
+    CLI option, e.g. "use batch_size 2" -> "use batch_size (--batch-size) 2"."""
+    import re
+
+    if "help:" not in message:
+        return message
+    head, hint = message.split("help:", 1)
+    for name in PARAMETER_FLAGS:
+        flag = "--" + name.replace("_", "-")
+        if flag not in hint:
+            hint = re.sub(rf"(?<![-\w'\"]){name}(?![-\w'\"])", f"{name} ({flag})", hint, count=1)
+    return head + "help:" + hint
+
+
+class WarningEcho(logging.Handler):
+    """Shows the library's warnings (divergence, images left out) as "warning: ..." lines
+    on stderr, above a running progress bar."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        click.echo(f"warning: {record.getMessage()}", err=True)
 
 
 @click.group(cls=NnstudioGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -58,6 +95,9 @@ def main(ctx: click.Context, debug: bool, threads: int | None) -> None:
       nnstudio summary letters-cnn
     """
     ctx.meta["nnstudio.debug"] = debug
+    library = logging.getLogger("nnstudio")
+    if not any(isinstance(h, WarningEcho) for h in library.handlers):
+        library.addHandler(WarningEcho(logging.WARNING))
     if threads is not None:
         import torch
 
@@ -68,7 +108,7 @@ def main(ctx: click.Context, debug: bool, threads: int | None) -> None:
 
 
 @main.command()
-@click.argument("name", type=click.Choice(DATASETS))
+@click.argument("name", metavar="[" + "|".join(DATASETS) + "]")
 @click.option("--out", required=True, type=click.Path(path_type=Path),
               help="Folder for PNGs in class subfolders, or a .dat/.txt training file.")
 @click.option("--per-class", type=click.IntRange(min=1), default=None,
@@ -111,7 +151,7 @@ class TrainingOption(click.ParamType):
                 value = spec.kind(value)
             except ValueError:
                 self.fail(f"{value!r} is not {'a whole number' if spec.kind is int else 'a number'}; "
-                          f"it must be {spec.allowed()}.", param, ctx)
+                          f"it must be {spec.allowed().replace(' or None', '')}.", param, ctx)
         if spec.name == "device":
             return value
         try:
@@ -128,9 +168,13 @@ def training_options(command: Any) -> Any:
     from nnstudio.train.config import option_specs
 
     for spec in reversed(option_specs()):
+        from nnstudio.train.budget import DECIDED
+
         default = "none" if spec.default is None else spec.default
         if spec.name == "lr":
             default = "0.01 for sgd, 0.001 for adam"
+        if spec.name in DECIDED:
+            default = "fitted to the data (see the plan printed before training)"
         help_text = f"{spec.help} [default: the network's own, else {default}]"
         command = click.option("--" + spec.name.replace("_", "-"), spec.name, type=TrainingOption(spec),
                                default=None, help=help_text)(command)
@@ -148,17 +192,25 @@ def training_options(command: Any) -> Any:
 @click.option("--resume", is_flag=True, help="Continue an interrupted run from its last checkpoint.")
 @click.option("--restart", is_flag=True, help="Start over, deleting an interrupted run's checkpoint.")
 @click.option("--overwrite", is_flag=True, help="Replace the model in --out (files nnstudio did not write stay).")
-@click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.option("--skip-bad", is_flag=True, help="Leave out images that cannot be read or are blank "
+              "(they are listed and counted) instead of stopping.")
+@click.option("--quiet", is_flag=True, help="No plan and no progress bar.")
 @training_options
 def train(data_source: str, model: str | None, out: Path, per_class: int | None, resume: bool, restart: bool,
-          overwrite: bool, quiet: bool, **options: Any) -> None:
-    """Train a network and save it as a model folder (model.json + weights.safetensors)."""
+          overwrite: bool, skip_bad: bool, quiet: bool, **options: Any) -> None:
+    """Train a network and save it as a model folder (model.json + weights.safetensors).
+
+    Without --model the network is chosen for the data, and options that neither you nor
+    the network set (epochs, batch size, hold-out) are fitted to it; the plan is printed
+    before training starts.
+    """
     from nnstudio.workflows import checkpoint_folder, train_model
 
     progress = [] if quiet else [ProgressBar()]
     try:
         trained = train_model(data_source, out=out, model=model, per_class=per_class, resume=resume,
-                              restart=restart, overwrite=overwrite, callbacks=progress, **options)
+                              restart=restart, overwrite=overwrite, skip_bad=skip_bad, callbacks=progress,
+                              **options)
     except KeyboardInterrupt:
         for bar in progress:
             bar.close()
@@ -170,7 +222,8 @@ def train(data_source: str, model: str | None, out: Path, per_class: int | None,
     last = history[-1] if history else {}
     figures = "  ".join(f"{key} {_fmt(last[key])}" for key in
                         ("loss", "accuracy", "val_loss", "val_accuracy") if key in last)
-    click.echo(f"saved {out}  ({figures})")
+    skipped = trained.training.get("skipped", []) if trained.training else []
+    click.echo(f"saved {out}  ({figures})" + (f"  {len(skipped)} bad image(s) left out" if skipped else ""))
 
 
 def _fmt(value: float) -> str:
@@ -183,17 +236,28 @@ class ProgressBar:
 
     METRICS = {"loss": "loss", "accuracy": "accuracy", "val_loss": "val_loss", "val_accuracy": "val_accuracy"}
 
-    def __init__(self) -> None:
+    def __init__(self, console: Any = None) -> None:
+        self.console = console  # a rich Console (tests give one of a set width); None: stderr
         self._progress: Any = None
         self._task: Any = None
         self._batches = 1
 
+    def on_plan(self, plan: Any) -> None:
+        for line in plan.lines():
+            click.echo(line)
+
     def on_train_begin(self, info: TrainBegin) -> None:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+        from rich.table import Column
 
+        # Fixed widths for epoch, bar and time left; the metrics take the rest and wrap,
+        # so a narrow terminal never cuts the time left.
         self._progress = Progress(
-            TextColumn("epoch"), MofNCompleteColumn(), BarColumn(bar_width=20), TimeRemainingColumn(),
-            TextColumn("{task.fields[metrics]}"), transient=False, console=_stderr_console(),
+            TextColumn("epoch", table_column=Column(min_width=5, no_wrap=True)),
+            MofNCompleteColumn(table_column=Column(min_width=7, no_wrap=True)), BarColumn(bar_width=12),
+            TimeRemainingColumn(table_column=Column(min_width=7, no_wrap=True)),
+            TextColumn("{task.fields[metrics]}", table_column=Column(ratio=1)),
+            transient=False, console=self.console or _stderr_console(), expand=True,
         )
         self._progress.start()
         self._batches = max(int(info["batches_per_epoch"]), 1)
@@ -237,11 +301,23 @@ def _stderr_console():
 @click.option("--part", type=click.Choice(["train", "test", "unseen"]), default="test", show_default=True,
               help="Which part of a named dataset.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def test(model_dir: Path, data_source: str, part: str, as_json: bool) -> None:
+@click.option("--plot", type=click.Path(path_type=Path), default=None,
+              help="Also draw the confusion matrix and the misclassified inputs (with the answer and the "
+                   "true class) to FILE.svg or FILE.png.")
+def test(model_dir: Path, data_source: str, part: str, as_json: bool, plot: Path | None) -> None:
     """Accuracy, loss, per-class accuracy and confusion matrix of a saved model."""
-    from nnstudio.workflows import evaluate_model
+    from nnstudio.workflows import evaluate_model, test_report
 
-    evaluation = evaluate_model(model_dir, data_source, part=part)
+    if plot is not None:
+        import nnstudio.draw as pictures
+
+        pictures.check_path(plot)
+        evaluation, svg = test_report(model_dir, data_source, part=part)
+        written = pictures.save(svg, plot)
+        if not as_json:
+            click.echo(f"wrote {written}")
+    else:
+        evaluation = evaluate_model(model_dir, data_source, part=part)
     if as_json:
         click.echo(json.dumps(evaluation.to_dict()))
         return
@@ -288,11 +364,18 @@ def predict(model_dir: Path, inputs: tuple[str, ...], top: int | None, as_json: 
 @main.command()
 @click.argument("ref")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def summary(ref: str, as_json: bool) -> None:
-    """Layers, output shapes and parameter counts of a model folder, spec file or preset."""
+@click.option("--spec", "as_spec", is_flag=True,
+              help="Print the network as a spec JSON file to start your own: nnstudio summary letters-cnn "
+                   "--spec > my.json, edit, then nnstudio train --model my.json.")
+def summary(ref: str, as_json: bool, as_spec: bool) -> None:
+    """Layers, output shapes, parameter counts and training options of a model folder,
+    spec file or preset."""
     from nnstudio.workflows import summarize
 
     result = summarize(ref)
+    if as_spec:
+        click.echo(json.dumps(result.spec, indent=2))
+        return
     if as_json:
         click.echo(json.dumps(result.to_dict()))
         return
@@ -302,12 +385,30 @@ def summary(ref: str, as_json: bool) -> None:
     for layer in result.layers:
         click.echo(f"{layer.index:>3}  {layer.type:<20} {shape(layer.output_shape):>12} {layer.params:>10,}")
     click.echo(f"total parameters: {result.total_params:,}")
+    click.echo(f"{'trained with' if result.class_names else 'training'}: {training_text(result.training)}")
     if result.class_names:
         click.echo("classes: " + " ".join(result.class_names))
 
 
+def training_text(training: dict[str, Any]) -> str:
+    """Return training options as the flags that set them: "--optimizer adam --lr 0.002 ..."
+    (options the network leaves open are fitted to the data when it trains)."""
+    from nnstudio.train.budget import DECIDED
+    from nnstudio.train.config import DEFAULT_LR
+
+    shown = {"optimizer": "adam", **{k: v for k, v in training.items() if v is not None}}
+    shown.setdefault("lr", DEFAULT_LR.get(str(shown["optimizer"]), 0.001))
+    order = ["optimizer", "lr", "epochs", "batch_size", "validation", "patience", "lr_decay"]
+    keys = [k for k in order if k in shown] + sorted(k for k in shown if k not in order)
+    text = " ".join(f"--{k.replace('_', '-')} {shown[k]:g}" if isinstance(shown[k], float)
+                    else f"--{k.replace('_', '-')} {shown[k]}" for k in keys)
+    open_ = [f"--{k.replace('_', '-')}" for k in DECIDED if k not in shown and k != "patience"]
+    return text + (f" ({', '.join(open_)}: fitted to the data)" if open_ else "")
+
+
 @main.command()
-def presets() -> None:
+@click.option("--details", is_flag=True, help="Also show each preset's training options.")
+def presets(details: bool) -> None:
     """List the built-in networks."""
     from nnstudio.spec import count_params, get_preset, preset_names
 
@@ -315,6 +416,8 @@ def presets() -> None:
         spec = get_preset(name)
         shape = "x".join(str(d) for d in spec.input_shape)
         click.echo(f"{name:<12} input {shape:<8} {len(spec.layers):>2} layers {count_params(spec):>10,} params")
+        if details:
+            click.echo(f"{'':<12} {training_text(spec.training)}")
 
 
 # ----------------------------------------------------------------------------- draw
@@ -413,11 +516,12 @@ def draw_history(model_dir: Path, out: Path) -> None:
 
 
 @main.command()
-@click.argument("out_dir", type=click.Path(path_type=Path))
+@click.argument("out_dir", type=click.Path(path_type=Path), default="nnstudio-gallery", required=False)
 @click.option("--no-train", is_flag=True, help="Skip the small trainings (pictures with real weights).")
 @click.option("--no-png", is_flag=True, help="Write SVG only.")
 def gallery(out_dir: Path, no_train: bool, no_png: bool) -> None:
-    """Write every kind of picture, from the course's own examples, and a README.md showing them."""
+    """Write every kind of picture, from the course's own examples, and a README.md showing
+    them, into OUT_DIR [default: ./nnstudio-gallery; `make gallery` writes docs/gallery]."""
     from nnstudio.gallery import build_gallery
 
     paths = build_gallery(out_dir, train=not no_train, png=not no_png)
@@ -491,6 +595,21 @@ def studio(ctx: click.Context, workspace: Path, host: str, port: int, no_browser
 # ----------------------------------------------------------------------------- demo
 
 
+def _program() -> str:
+    """Return how to type this nnstudio: "nnstudio" when that is on the PATH, else the
+    path it was started by (.venv/bin/nnstudio after `make demo`)."""
+    import os
+    import shutil
+
+    found = shutil.which("nnstudio")
+    started = Path(sys.argv[0])
+    if found and started.name == "nnstudio" and Path(found).resolve() == started.resolve():
+        return "nnstudio"
+    if started.name == "nnstudio" and started.exists():
+        return os.path.relpath(started)
+    return "nnstudio" if found else "python -m nnstudio"
+
+
 @main.command()
 @click.option("--out", default="runs", show_default=True, type=click.Path(path_type=Path),
               help="Folder for the demo's model folders.")
@@ -499,7 +618,7 @@ def demo(out: Path) -> None:
     from nnstudio.demo import run_demo
 
     started = time.perf_counter()
-    for line in run_demo(out, progress=ProgressBar):
+    for line in run_demo(out, progress=ProgressBar, program=_program()):
         click.echo(line)
     click.echo(f"demo finished in {time.perf_counter() - started:.0f} s")
 

@@ -75,8 +75,13 @@ def demo_drawings() -> list[tuple[str, str, Image.Image]]:
     ]
 
 
-def run_demo(out: Path, progress: Callable[[], Any] | None = None) -> Iterator[str]:
-    """Train both examples into `out` and yield human-readable result lines."""
+UNSURE = 0.8  # a right answer below this confidence gets a word of explanation
+
+
+def run_demo(out: Path, progress: Callable[[], Any] | None = None, program: str = "nnstudio") -> Iterator[str]:
+    """Train both examples into out/shapes and out/letters (the folders the README's
+    tour uses) and yield human-readable result lines, ending with what to try next
+    (commands spelled with program, the way this nnstudio was started)."""
     from nnstudio.data import BROKEN_SQUARE, SHAPE_BITMAPS, SHAPES, Dataset, load_dataset
     from nnstudio.workflows import train_model
 
@@ -84,7 +89,7 @@ def run_demo(out: Path, progress: Callable[[], Any] | None = None) -> Iterator[s
     out = Path(out)
 
     yield "== shapes: the course's MLP (25-25-20-15-10-5, SGD, batch 1) =="
-    shapes = train_model("shapes", out=out / "shapes-mlp", callbacks=callbacks(), overwrite=True, restart=True)
+    shapes = train_model("shapes", out=out / "shapes", callbacks=callbacks(), overwrite=True, restart=True)
     clean = Dataset(
         x=np.stack([SHAPE_BITMAPS[name] for name in SHAPES]).astype(np.float32)[:, None],
         y=np.arange(len(SHAPES)),
@@ -97,14 +102,35 @@ def run_demo(out: Path, progress: Callable[[], Any] | None = None) -> Iterator[s
 
     yield ""
     yield "== letters: the course's CNN design (5x5 patches, stride 2, batch norm) =="
-    letters = train_model("letters", out=out / "letters-cnn", callbacks=callbacks(), overwrite=True, restart=True)
+    letters = train_model("letters", out=out / "letters", callbacks=callbacks(), overwrite=True, restart=True)
     test = letters.evaluate(load_dataset("letters", "test"))
     yield f"accuracy on the letters test part: {test.accuracy:.2%}"
     unseen = letters.evaluate(load_dataset("letters", "unseen"))
     yield f"accuracy on fonts never seen in training: {unseen.accuracy:.2%}"
     drawings = demo_drawings()
     predictions = letters.predict([image for _, _, image in drawings])
+    unsure = False
     for (truth, description, _), prediction in zip(drawings, predictions):
         mark = "ok" if prediction.class_name == truth else "WRONG"
+        if mark == "ok" and prediction.confidence < UNSURE:
+            mark, unsure = "ok, unsure*", True
         yield (f"drawn {truth} ({description}) -> {prediction.class_name} "
                f"({prediction.confidence:.1%}) {mark}")
+    if unsure:
+        yield (f"* the top answer is right, but with less than {UNSURE:.0%} confidence: the network also gave "
+               "other letters a real chance (see them with predict --top 3).")
+    yield from next_steps(out, program)
+
+
+def next_steps(out: Path, program: str) -> Iterator[str]:
+    """Where the demo's models are and what to try with them."""
+    shapes, letters = out / "shapes", out / "letters"
+    yield ""
+    yield f"models: {shapes} (shapes MLP) and {letters} (letters CNN). Try next:"
+    yield f"  {program} presets --details"
+    yield f"  {program} test {shapes} --data shapes --plot shapes-test.png"
+    yield f"  {program} predict {letters} my_drawing.png --top 3"
+    yield f"  {program} draw {letters} --input my_drawing.png --out a.png"
+    yield f"  {program} train --data my_images/ --out {out / 'mine'}"
+    if program != "nnstudio":
+        yield "(or `source .venv/bin/activate` first, then plain `nnstudio ...`)"

@@ -69,14 +69,32 @@ def find_images(folder: str | Path) -> tuple[list[str], list[tuple[Path, int]]]:
     return names, [(p, index[lab]) for p, lab in zip(files, labels)]
 
 
+# Images smaller than this are grids (the course's 5x5 shapes): used as they are, since
+# cropping to the ink would blow a 5x5 line up into a block.
+MIN_CROP_SIDE = 8
+
+
 def folder_preparation(paths: list[Path], size: tuple[int, int] | None) -> Preparation:
     """Return the Preparation for images: `size`, else their own size if all agree, else 50x50;
-    margin about 8% of the smaller side; crop on."""
+    margin about 8% of the smaller side; crop on, except for grids smaller than MIN_CROP_SIDE."""
     if size is None:
-        sizes = {(h, w) for h, w in (_image_size(p) for p in paths)}
-        size = sizes.pop() if len(sizes) == 1 else DEFAULT_FOLDER_SIZE
+        size = native_size(paths)
     size = Preparation(size=size, margin=0).size  # validates
+    if min(size) < MIN_CROP_SIDE:
+        return Preparation(size=size, margin=0, crop=False)
     return Preparation(size=size, margin=default_margin(size), crop=True)
+
+
+def native_size(paths: list[Path]) -> tuple[int, int]:
+    """Return the images' own size (H, W) when all share one, else DEFAULT_FOLDER_SIZE.
+    Files whose header cannot be read do not count (read_folder reports them)."""
+    sizes = set()
+    for path in paths:
+        try:
+            sizes.add(_image_size(path))
+        except DataError:
+            continue
+    return sizes.pop() if len(sizes) == 1 else DEFAULT_FOLDER_SIZE
 
 
 def _image_size(path: Path) -> tuple[int, int]:
@@ -92,20 +110,64 @@ def _image_size(path: Path) -> tuple[int, int]:
     return h, w
 
 
-def load_folder(folder: str | Path, *, size: tuple[int, int] | None = None) -> Dataset:
+def load_folder(folder: str | Path, *, size: tuple[int, int] | None = None, skip_bad: bool = False) -> Dataset:
     """Return every image of an image folder as a Dataset: x float32 (N, 1, H, W) prepared
-    by prepare_image, classes sorted by name, samples in class order."""
+    by prepare_image, classes sorted by name, samples in class order. See read_folder."""
+    return read_folder(folder, size=size, skip_bad=skip_bad)[0]
+
+
+def read_folder(folder: str | Path, *, size: tuple[int, int] | None = None,
+                skip_bad: bool = False) -> tuple[Dataset, list[str]]:
+    """Return (the folder's Dataset, the images left out as "path: why"). Every image is
+    tried: one DataError lists all that cannot be read or have no ink, unless skip_bad,
+    which leaves them out (a class needs one good image still)."""
     names, items = find_images(folder)
-    prep = folder_preparation([p for p, _ in items], size)
+    bad: dict[Path, str] = {}
+    for path, _ in items:
+        try:
+            _image_size(path)
+        except DataError as exc:
+            bad[path] = _reason(path, exc)
+    prep = folder_preparation([p for p, _ in items if p not in bad], size)
     x = np.empty((len(items), 1, *prep.size), dtype=np.float32)
     for i, (path, _) in enumerate(items):
-        img = open_image(path)
+        if path in bad:
+            continue
         try:
-            x[i, 0] = prepare_image(img, prep)
+            x[i, 0] = prepare_image(open_image(path), prep)
         except DataError as exc:
-            raise DataError(f"{path}: {exc}") from None
-    y = np.array([c for _, c in items], dtype=np.int64)
-    return Dataset(x, y, names, name=Path(folder).resolve().name, preparation=prep)
+            bad[path] = _reason(path, exc)
+    if bad and not skip_bad:
+        raise DataError(_bad_message(Path(folder), bad, len(items)))
+    keep = [i for i, (path, _) in enumerate(items) if path not in bad]
+    y = np.array([items[i][1] for i in keep], dtype=np.int64)
+    empty = [names[c] for c in range(len(names)) if not np.any(y == c)]
+    if empty:
+        raise DataError(f"{folder}: class {empty[0]!r} has no usable image once the bad ones are left out; "
+                        "help: add good images to it")
+    for path, why in bad.items():
+        log.warning("left out %s: %s", path, why)
+    dataset = Dataset(x[keep], y, names, name=Path(folder).resolve().name, preparation=prep)
+    return dataset, [f"{path}: {why}" for path, why in bad.items()]
+
+
+def _reason(path: Path, error: DataError) -> str:
+    text = str(error)
+    return text[len(str(path)) + 2:] if text.startswith(f"{path}: ") else text
+
+
+def _bad_message(folder: Path, bad: dict[Path, str], total: int) -> str:
+    shown = [f"{_relative(p, folder)} ({why})" for p, why in list(bad.items())[:20]]
+    more = f"; and {len(bad) - 20} more" if len(bad) > 20 else ""
+    return (f"{folder}: {len(bad)} of {total} images cannot be used: {'; '.join(shown)}{more}. "
+            "help: fix or remove them, or pass --skip-bad (skip_bad=True) to train without them.")
+
+
+def _relative(path: Path, folder: Path) -> str:
+    try:
+        return str(path.relative_to(folder))
+    except ValueError:
+        return str(path)
 
 
 def write_image_folder(path: str | Path, dataset: Dataset) -> Path:

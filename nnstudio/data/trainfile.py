@@ -23,7 +23,8 @@ from nnstudio.files import write_atomically
 log = logging.getLogger(__name__)
 
 _HEADER = re.compile(r"#\s*classes\s*:(.*)$", re.IGNORECASE)
-_HELP_SIZE = "help: pass the model's input size (input_size) so pixels and class bits can be told apart"
+_HELP_SIZE = ("help: name the classes on a first line '# classes: NAME NAME ...', or train with a network "
+              "of the file's input size (--model, model=), so pixels and class bits can be told apart")
 
 
 class _Table:

@@ -182,9 +182,12 @@ def draw_mosaic(dataset: Any, per_class: int = 25, *, tile: float = 28.0) -> str
     names = [str(n) for n in dataset.class_names]
     label_w = max(text_width(n, 12) for n in names) + 16
     step = tile + 2
-    canvas = Canvas(20 + label_w + per_class * step + 10, 50 + len(names) * step + 10,
+    # The title states what is drawn: a class with fewer samples than per_class shows them all.
+    shown = [min(per_class, int(np.count_nonzero(labels == k))) for k in range(len(names))]
+    counts = f"{min(shown)}" if min(shown) == max(shown) else f"{min(shown)}-{max(shown)}"
+    canvas = Canvas(20 + label_w + max(max(shown), 1) * step + 10, 50 + len(names) * step + 10,
                     title=f"{getattr(dataset, 'name', '') or 'dataset'} mosaic")
-    canvas.text(20, 24, f"{getattr(dataset, 'name', '') or 'dataset'}: {per_class} samples per "
+    canvas.text(20, 24, f"{getattr(dataset, 'name', '') or 'dataset'}: {counts} samples per "
                 f"class, {len(names)} classes", cls="title", size=13, anchor="start", weight="bold")
     for k, name in enumerate(names):
         y = 44 + k * step

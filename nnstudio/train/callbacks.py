@@ -9,16 +9,22 @@ next batch; the run saves a checkpoint there, so it can be resumed to the very w
 an uninterrupted run reaches. A callback with a ``bind(run)`` method is handed the run
 before training starts (early stopping and checkpoints use it to reach the weights).
 
+``workflows.train_model`` also calls ``on_plan(plan)`` with the TrainingPlan (network,
+data, options and why) before the first step.
+
 The CLI's progress bar, the studio's event stream, tests and benchmarks all read the
 key names below, so a report means the same everywhere.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 from typing import Any, NotRequired, TypedDict
 
 import torch
+
+from nnstudio.train.config import DEFAULT_LR
 
 BATCH_REPORT_SECONDS = 0.25
 
@@ -147,6 +153,42 @@ def overfitting_flag(previous: dict[str, float] | None, logs: dict[str, float]) 
     if previous is None or "val_loss" not in logs or "val_loss" not in previous:
         return 0.0
     return 1.0 if logs["val_loss"] > previous["val_loss"] and logs["loss"] < previous["loss"] else 0.0
+
+
+# An epoch's loss this many times an untrained network's (ln of the class count: even
+# guesses) means the weights are running away, most often from a learning rate too large.
+DIVERGENCE_FACTOR = 3.0
+
+
+class DivergenceWatch(Callback):
+    """Logs one warning, naming the learning rate, when an epoch's training loss grows
+    far above where an untrained network starts (DIVERGENCE_FACTOR x ln(classes)) and
+    above the first epoch's; the run goes on (a NaN loss stops it in the loop)."""
+
+    def __init__(self, classes: int) -> None:
+        self.start = math.log(max(classes, 2))
+        self.first: float | None = None
+        self.lr: float | None = None
+        self.warned = False
+
+    def on_train_begin(self, info: TrainBegin) -> None:
+        config = info.get("config", {})
+        lr = config.get("lr")
+        self.lr = float(lr) if lr is not None else DEFAULT_LR.get(config.get("optimizer", ""))
+
+    def on_epoch_end(self, epoch: int, logs: EpochLogs) -> None:
+        loss = float(logs["loss"])
+        if self.first is None:
+            self.first = loss
+        if self.warned or not math.isfinite(loss):
+            return
+        if loss > DIVERGENCE_FACTOR * self.start and loss > self.first * 1.5 or loss > 10 * self.start:
+            self.warned = True
+            lr = f"{self.lr:g}" if self.lr is not None else "in use"
+            logging.getLogger("nnstudio.train").warning(
+                "epoch %d: the loss is %.3g, far above the %.3g of an untrained network: training is "
+                "diverging. help: lower the learning rate (lr is %s; try --lr %g).",
+                epoch, loss, self.start, lr, (self.lr or 1e-2) / 10)
 
 
 class EarlyStopping(Callback):

@@ -123,3 +123,43 @@ def test_write_image_folder_from_vectors(tmp_path):
     assert (out / "a_b" / "0.png").is_file() and (out / "c" / "1.png").is_file()
     with pytest.raises(DataError, match="cannot write"):
         write_image_folder(tmp_path, Dataset(np.zeros((1, 7)), [0], ["a"]))
+
+
+def test_every_bad_image_is_named_in_one_message(tmp_path, draw_letter):
+    root = make_class_folders(tmp_path, draw_letter, "AB", 2)
+    (root / "A" / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n garbage")
+    full = (root / "B" / "img0.png").read_bytes()
+    (root / "B" / "cut.png").write_bytes(full[: len(full) // 2])
+    Image.new("L", (60, 60), 255).save(root / "B" / "blank.png")
+    with pytest.raises(DataError) as caught:
+        load_folder(root)
+    message = str(caught.value)
+    assert "3 of 7 images cannot be used" in message
+    for name in ("A/broken.png", "B/cut.png", "B/blank.png (the image has no ink"):
+        assert name in message
+    assert "--skip-bad" in message
+
+
+def test_skip_bad_leaves_the_bad_images_out_and_says_which(tmp_path, draw_letter):
+    from nnstudio.data.folders import read_folder
+
+    root = make_class_folders(tmp_path, draw_letter, "AB", 2)
+    (root / "A" / "broken.png").write_bytes(b"not an image")
+    data, skipped = read_folder(root, skip_bad=True)
+    assert len(data) == 4 and list(data.class_counts()) == [2, 2]
+    assert len(skipped) == 1 and "broken.png" in skipped[0]
+    (root / "B" / "img0.png").write_bytes(b"not an image")
+    (root / "B" / "img1.png").write_bytes(b"not an image")
+    with pytest.raises(DataError, match="class 'B' has no usable image"):
+        read_folder(root, skip_bad=True)
+
+
+def test_a_folder_of_five_by_five_grids_is_not_cropped(tmp_path):
+    from nnstudio.data import SHAPE_BITMAPS
+
+    for name in ("line", "plus"):
+        (tmp_path / name).mkdir()
+        Image.fromarray(((1 - SHAPE_BITMAPS[name]) * 255).astype(np.uint8)).save(tmp_path / name / "1.png")
+    data = load_folder(tmp_path)
+    assert data.preparation.crop is False
+    np.testing.assert_array_equal(data.x[0, 0], SHAPE_BITMAPS["line"])  # not blown up to a block

@@ -96,7 +96,7 @@ def test_split_that_cannot_be_inferred_asks_for_input_size(tmp_path):
     # 6 pixels (not a square) and 3 bits: no perfect square leaves a valid one-hot tail on every line.
     path = write(tmp_path, "0.5 0.5 0.5 0.5 0.5 0.5 1 0 0\n0.5 0.5 0.5 0.5 0.5 0.5 0 1 0\n"
                            "0.5 0.5 0.5 0.5 0.5 0.5 0 0 1\n", "odd.dat")
-    with pytest.raises(DataError, match="odd.dat:1:.*help: pass the model's input size"):
+    with pytest.raises(DataError, match="odd.dat:1:.*help: name the classes on a first line.*--model"):
         read_training_file(path)
     data = read_training_file(path, input_size=6)
     assert data.x.shape == (3, 6) and list(data.y) == [0, 1, 2]
