@@ -14,15 +14,16 @@ import numpy as np
 from nnstudio.draw.colors import activation_scale, draw_colorbar, greys_rgb, scale_rgb
 from nnstudio.draw.network import (RADIUS, SPACING, build_columns, check_limits,
                                    draw_column_net, draw_neuron_network, draw_title,
-                                   place_columns, right_margin)
+                                   elide_columns, fit_gap, most_columns, place_columns,
+                                   right_margin)
 from nnstudio.draw.planes import build_stacks, stack_label
-from nnstudio.draw.svg import Canvas, MUTED_COLOR, fmt_value
+from nnstudio.draw.svg import Canvas, MAX_WIDTH, MUTED_COLOR, fmt_value, text_width
 from nnstudio.draw.view import NetView, Stage, required_output, square_side
 from nnstudio.errors import DrawError
 
-TILE = 40.0
+TILE = 34.0
 TILE_GAP = 4.0
-TILES_PER_ROW = 16
+TILES_PER_ROW = 12
 MAX_TILES = 32
 INPUT_SIDE = 110.0
 
@@ -65,8 +66,8 @@ def _mlp_picture(view: NetView, stages: list[Stage], max_neurons: int, keep: int
 
 
 def _scale_note(canvas: Canvas, x: float, y: float) -> None:
-    canvas.text(x, y, "neuron fill: activation, one scale per layer from 0 (white) to the "
-                "layer's max (purple); blue when a layer has negative values", cls="note",
+    canvas.text(x, y, "neuron fill: activation, one scale per layer, 0 (white) to the "
+                "layer's max (purple); blue: negative", cls="note",
                 size=11, anchor="start", color=MUTED_COLOR)
 
 
@@ -78,11 +79,13 @@ def draw_heatmap_rows(canvas: Canvas, view: NetView, stages: list[Stage], x: flo
         values = required_output(view, stack.stage)  # (C, H, W)
         scale, vmax = activation_scale(values)
         label = stack_label(stack)
-        title = f"{label[0]}: {label[1]}" + (f", {label[-1]}" if len(label) > 3 else "")
+        notes = stack.stage.notes()
+        title = f"{label[0]}: {label[1]}" + (f", {', '.join(notes)}" if notes else "")
         canvas.text(x, y + 12, title, cls="layer-label", size=12, anchor="start",
                     weight="bold", layer=stack.stage.layer)
-        draw_colorbar(canvas, x + TILES_PER_ROW * (TILE + TILE_GAP) - 130, y + 4, 110,
-                      scale=scale, vmax=vmax, title="", height=7, layer=stack.stage.layer)
+        bar_x = max(x + text_width(title, 12) + 20, x + TILES_PER_ROW * (TILE + TILE_GAP) - 130)
+        draw_colorbar(canvas, bar_x, y + 4, 110, scale=scale, vmax=vmax, title="", height=7,
+                      layer=stack.stage.layer)
         shown = min(stack.channels, MAX_TILES)
         top = y + 30
         for c in range(shown):
@@ -90,15 +93,17 @@ def draw_heatmap_rows(canvas: Canvas, view: NetView, stages: list[Stage], x: flo
             tx, ty = x + col * (TILE + TILE_GAP), top + row * (TILE + TILE_GAP)
             canvas.image(tx, ty, TILE, TILE, scale_rgb(values[c], scale, vmax), cls="heatmap",
                          layer=stack.stage.layer, channel=c,
+                         tip=f"{label[0]}, channel {c + 1}: {fmt_value(values[c].min())} to "
+                             f"{fmt_value(values[c].max())}",
                          max=fmt_value(values[c].max()), min=fmt_value(values[c].min()))
             canvas.rect(tx, ty, TILE, TILE, cls="tile-frame", fill="none", stroke="#b0b0b0",
                         stroke_width=0.6)
         rows = -(-shown // TILES_PER_ROW)
         y = top + rows * (TILE + TILE_GAP)
         if shown < stack.channels:
-            canvas.text(x, y + 10, f"channels 1-{shown} of {stack.channels} shown",
-                        cls="note", size=10, anchor="start", color=MUTED_COLOR)
-            y += 12
+            canvas.text(x, y + 11, f"channels 1-{shown} of {stack.channels} shown",
+                        cls="note", size=11, anchor="start", color=MUTED_COLOR)
+            y += 14
         y += 24
     return y
 
@@ -111,14 +116,16 @@ def _cnn_picture(view: NetView, stages: list[Stage], max_neurons: int, keep: int
     source = required_output(view, image_stages[0])  # (C, H, W)
     draw_input_image(canvas, source[0], 20, 70, INPUT_SIDE)
     bottom = draw_heatmap_rows(canvas, view, image_stages, 20, 70 + INPUT_SIDE + 20)
-    columns = build_columns(stages[len(image_stages):], max_neurons, keep)
+    columns = build_columns(stages[len(image_stages):], max_neurons, keep, view)
     grid_right = 20 + TILES_PER_ROW * (TILE + TILE_GAP)
+    x_start = grid_right + 90
+    room = MAX_WIDTH - 20 - x_start - right_margin(view, columns[-1])
+    columns = elide_columns(columns, most_columns(room))
     tallest = max(column.slots for column in columns)
     center_y = 80 + (tallest - 1) / 2 * SPACING + RADIUS
-    last_x = place_columns(columns, grid_right + 110, center_y, gap=150)
+    last_x = place_columns(columns, x_start, center_y, fit_gap(len(columns), room))
     label_top = center_y + (tallest - 1) / 2 * SPACING + RADIUS + 26
-    column_bottom = draw_column_net(canvas, view, columns, neutral_edges=True,
-                                    label_top=label_top)
+    column_bottom = draw_column_net(canvas, view, columns, label_top=label_top, note_x=20)
     bottom = max(bottom, column_bottom + 10)
     _scale_note(canvas, 20, bottom + 4)
     canvas.grow(last_x + right_margin(view, columns[-1]) + 10, bottom + 16)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nnstudio.draw.svg import Canvas, MUTED_COLOR, fmt
+from nnstudio.draw.svg import Canvas, MUTED_COLOR, fmt, text_width
 
 DIVERGING = ("#2166ac", "#67a9cf", "#f7f7f7", "#ef8a62", "#b2182b")
 SEQUENTIAL = ("#ffffff", "#dadaeb", "#9e9ac8", "#6a51a3", "#3f007d")
@@ -97,7 +97,8 @@ def draw_colorbar(canvas: Canvas, x: float, y: float, width: float, *, scale: st
     centers[0], centers[-1] = low, high
     colors = to_hex(scale_rgb(centers, scale, vmax))
     step = width / steps
-    canvas.text(x + width / 2, y - 4, title, cls="colorbar-title", size=10, color=MUTED_COLOR)
+    if title:
+        canvas.text(x + width / 2, y - 4, title, cls="colorbar-title", size=11, color=MUTED_COLOR)
     canvas.open_group({"class": "colorbar", "data-scale": scale, "data-min": fmt(low),
                        "data-max": fmt(high), "data-layer": layer})
     for i, color in enumerate(colors):
@@ -106,13 +107,14 @@ def draw_colorbar(canvas: Canvas, x: float, y: float, width: float, *, scale: st
                 stroke_width=0.5)
     canvas.close_group()
     ticks = [(low, "start"), (high, "end")]
-    if scale == "diverging":
+    ends = text_width(number_label(low), 11) + text_width(number_label(high), 11)
+    if scale == "diverging" and width > ends + 24:  # a 0 tick only where it has room
         ticks.insert(1, (0.0, "middle"))
     for value, anchor in ticks:
         tx = x + (value - low) / (high - low) * width
-        canvas.text(tx, y + height + 11, number_label(value), cls="colorbar-tick", size=9,
+        canvas.text(tx, y + height + 12, number_label(value), cls="colorbar-tick", size=11,
                     anchor=anchor, color=MUTED_COLOR)
-    return y + height + 14
+    return y + height + 16
 
 
 def number_label(value: float) -> str:

@@ -15,7 +15,7 @@ import numpy as np
 
 from nnstudio.draw.colors import (draw_colorbar, diverging_rgb, greys_rgb, symmetric_limit,
                                   to_hex)
-from nnstudio.draw.svg import Canvas, MUTED_COLOR, TEXT_COLOR, fmt_value, text_width
+from nnstudio.draw.svg import Canvas, MAX_WIDTH, MUTED_COLOR, TEXT_COLOR, fmt_value, text_width
 from nnstudio.draw.view import NetView, square_side
 from nnstudio.errors import DrawError
 
@@ -55,7 +55,7 @@ def _cells(canvas: Canvas, values: np.ndarray, x: float, y: float, cell: float, 
             canvas.rect(x + c * cell, y + r * cell, cell, cell, cls="cell", fill=fills[r * width + c],
                         stroke="#999999", stroke_width=0.6, group=group, row=r, col=c,
                         value=fmt_value(v))
-            if show_values:
+            if show_values and (integers or cell >= 30):  # decimals need the room
                 canvas.text(x + (c + 0.5) * cell, y + (r + 0.5) * cell + size * 0.36,
                             value_text(v, integers), cls="cell-value", size=size,
                             color="#ffffff" if v > 0.5 else TEXT_COLOR)
@@ -72,10 +72,13 @@ def draw_grid(array: Any, *, titles: Sequence[str] | None = None, values: bool =
     count, height, width = images.shape
     if titles is not None and len(titles) != count:
         raise DrawError(f"{len(titles)} titles for {count} grids; allowed: one title per grid")
-    cell = cell or float(np.clip(200.0 / max(height, width), 4.0, 36.0))
-    show = values and cell >= 20
-    block = max(cell * width, max((text_width(t, 12) for t in titles or []), default=0) + 10)
     per_row = count if count <= 6 else 5  # the course's 5 shapes + broken square fit one row
+    title_width = max((text_width(t, 13) for t in titles or []), default=0) + 10
+    # Cells shrink so a row of grids fits the page (MAX_WIDTH), the titles keep their room.
+    fit = ((MAX_WIDTH - 20) / per_row - 30) / width
+    cell = cell or float(np.clip(min(200.0 / max(height, width), fit), 4.0, 36.0))
+    show = values and cell >= 20
+    block = max(cell * width, title_width)
     rows = -(-count // per_row)
     step_y = cell * height + 50
     canvas = Canvas(20 + per_row * (block + 30), 30 + rows * step_y,
@@ -104,7 +107,7 @@ def draw_vector(array: Any, *, title: str | None = None, row_length: int | None 
         raise DrawError("vector is empty; allowed: at least one value")
     shown = (np.arange(size) if size <= max_cells
              else np.concatenate([np.arange(keep), np.arange(size - 4, size)]))
-    cell, x0, y0 = 30.0, 30.0, 56.0
+    cell, x0, y0 = max(30.0, text_width(f"x{size}", 11) + 4), 30.0, 56.0
     gap = 0 if len(shown) == size else 1
     bracketed = bool(row_length) and not gap
     note_y = y0 + cell + (56 if bracketed else 28)
@@ -121,7 +124,7 @@ def draw_vector(array: Any, *, title: str | None = None, row_length: int | None 
                     stroke_width=0.6, index=index, value=fmt_value(v))
         canvas.text(x + cell / 2, y0 + cell / 2 + 4.5, value_text(v, integers), cls="cell-value",
                     size=12 if integers else 9, color="#ffffff" if v > 0.5 else TEXT_COLOR)
-        canvas.text(x + cell / 2, y0 - 6, f"x{index + 1}", cls="index", size=9 if index < 999 else 8,
+        canvas.text(x + cell / 2, y0 - 6, f"x{index + 1}", cls="index", size=11,
                     color=MUTED_COLOR)
     if gap:
         canvas.element("text", {"class": "ellipsis", "x": x0 + cell * (keep + 1), "y": y0 + cell / 2 + 6,

@@ -1,12 +1,16 @@
 """Neuron style: columns of neurons joined by every edge between the neurons shown.
 
-Used for MLPs and for the dense head of a CNN. A layer bigger than `max_neurons`
-shows its first `keep` and last `keep` neurons around a vertical ellipsis that carries
-the true size (data-size), and its neurons keep their true indices (x1..x4,
-x2497..x2500). With trained weights, an edge's color is its weight on a diverging
-scale symmetric about zero, one scale per layer pair (vmax = max |w| over the edges
-shown between the two columns), and |w| also sets the stroke width and opacity, so the
-sign is not carried by color alone.
+Used for MLPs and for the dense head of a CNN. A layer bigger than `max_neurons` shows
+2 x `keep` of its neurons, chosen for what they carry: with an input, the most active
+ones (times their outgoing weights); for the input column without an input, pixels that
+vary in the training data; otherwise the largest weight norms. They keep their true
+indices, and an ellipsis says how many are hidden ("2,492 more", data-size). With
+trained weights an edge's color is its weight on a diverging scale symmetric about zero,
+one scale per layer pair; with an input it is weight x activation, so the path that made
+the answer shows. |value| also sets width and opacity, so sign is not color alone.
+A network too deep for the page shows its first and last layers around a count of the
+hidden ones. Each column is one <g class="layer"> named by its title; neurons and
+colored edges carry a <title> with their values (a browser shows it on hover).
 """
 
 from __future__ import annotations
@@ -19,17 +23,20 @@ import numpy as np
 from nnstudio.draw.colors import (NEUTRAL_EDGE, activation_scale, draw_colorbar,
                                    diverging_rgb, scale_rgb, symmetric_limit, to_hex)
 from nnstudio.draw.functions import draw_probability_row
-from nnstudio.draw.svg import Canvas, MUTED_COLOR, fmt, fmt_value, text_width
+from nnstudio.draw.svg import (Canvas, MAX_WIDTH, MUTED_COLOR, escape, fmt, fmt_value,
+                               text_width)
 from nnstudio.draw.view import NetView, Stage, square_side, stage_output
 from nnstudio.errors import DrawError
 from nnstudio.spec import count_params
 
 RADIUS = 9.0
 SPACING = 24.0
-ELLIPSIS_SLOTS = 1.6  # vertical room of the ellipsis, in neuron spacings
-GAP = 170.0
+ELLIPSIS_SLOTS = 2.2  # vertical room of the ellipsis and its count, in neuron spacings
+GAP = 170.0  # widest gap between columns
+MIN_GAP = 100.0  # narrowest: the column labels (about 90 px) still stand apart
 FILLS = {"input": "#e3e3e3", "flatten": "#e3e3e3", "hidden": "#ffffff", "output": "#fff1cc"}
-BAR_WIDTH = 150.0
+BAR_WIDTH = 70.0
+LABEL_SIZE = 11.0
 
 
 @dataclass
@@ -43,6 +50,7 @@ class Column:
     x: float = 0.0
     ys: np.ndarray = field(default_factory=lambda: np.zeros(0))
     ellipsis_y: float | None = None
+    skipped: list[str] = field(default_factory=list)  # titles of layers elided before it
 
     @property
     def elided(self) -> bool:
@@ -55,11 +63,42 @@ class Column:
         return len(self.shown) + (ELLIPSIS_SLOTS if self.elided else 0.0)
 
 
-def shown_indices(size: int, max_neurons: int, keep: int) -> np.ndarray:
-    """Return the neuron indices drawn for a layer of `size`: all, or the first and last `keep`."""
+def shown_indices(size: int, max_neurons: int, keep: int,
+                  scores: np.ndarray | None = None) -> np.ndarray:
+    """Return the neuron indices drawn for a layer of `size`: all, or the 2 x `keep` with
+    the highest `scores` (in index order), or without scores the first and last `keep`."""
     if size <= max_neurons:
         return np.arange(size)
+    if scores is not None:
+        scores = np.nan_to_num(np.asarray(scores, dtype=float).reshape(-1))
+        if scores.size == size and np.ptp(scores) > 0:
+            return np.sort(np.argsort(-scores, kind="stable")[:2 * keep])
     return np.concatenate([np.arange(keep), np.arange(size - keep, size)])
+
+
+def neuron_scores(view: NetView, stages: list[Stage], position: int) -> np.ndarray | None:
+    """Return how much each neuron of stages[position] carries, or None when nothing tells."""
+    stage = stages[position]
+    following = stages[position + 1] if position + 1 < len(stages) else None
+    outgoing = view.weight(following.layer) if following is not None else None
+    out_norm = (np.linalg.norm(outgoing, axis=0) if outgoing is not None and outgoing.ndim == 2
+                and outgoing.shape[1] == stage.size else None)
+    spread = view.input_spread if stage.kind == "input" else None
+    if spread is not None and np.size(spread) != stage.size:
+        spread = None
+    values = stage_output(view, stage)
+    if values is not None:
+        # An active neuron with strong outgoing weights is what moved the answer.
+        score = np.abs(values.reshape(-1))
+        score = score * out_norm if out_norm is not None else score
+        return score * (np.reshape(spread, -1) > 0) if spread is not None else score
+    if spread is not None:
+        score = np.reshape(np.asarray(spread, dtype=float), -1)
+        return score * out_norm if out_norm is not None else score
+    incoming = view.weight(stage.layer) if stage.kind == "dense" else None
+    if incoming is not None:
+        return np.linalg.norm(incoming, axis=1)
+    return out_norm
 
 
 def check_limits(max_neurons: int, keep: int) -> tuple[int, int]:
@@ -71,8 +110,12 @@ def check_limits(max_neurons: int, keep: int) -> tuple[int, int]:
     return max_neurons, min(keep, max_neurons // 2)
 
 
-def build_columns(stages: list[Stage], max_neurons: int, keep: int) -> list[Column]:
-    """Return one Column per vector stage, titled input / flatten / hidden n / output."""
+def build_columns(stages: list[Stage], max_neurons: int, keep: int,
+                  view: NetView | None = None) -> list[Column]:
+    """Return one Column per vector stage, titled input / flatten / hidden n / output.
+
+    With a `view`, elided layers show their most informative neurons (neuron_scores).
+    """
     columns = []
     hidden = 0
     for position, stage in enumerate(stages):
@@ -85,8 +128,35 @@ def build_columns(stages: list[Stage], max_neurons: int, keep: int) -> list[Colu
         else:
             hidden += 1
             role, title = "hidden", f"hidden {hidden}"
-        columns.append(Column(stage, role, title, shown_indices(stage.size, max_neurons, keep)))
+        scores = None
+        if view is not None and stage.size > max_neurons:
+            scores = neuron_scores(view, stages, position)
+        columns.append(Column(stage, role, title,
+                              shown_indices(stage.size, max_neurons, keep, scores)))
     return columns
+
+
+def elide_columns(columns: list[Column], most: int) -> list[Column]:
+    """Return at most `most` columns (>= 4): the first and last ones, the column after
+    the cut naming the layers left out (a network too deep for the page)."""
+    most = max(4, most)
+    if len(columns) <= most:
+        return columns
+    head = most // 2
+    tail = most - head
+    kept = columns[:head] + columns[-tail:]
+    kept[head].skipped = [column.title for column in columns[head:-tail]]
+    return kept
+
+
+def fit_gap(count: int, room: float) -> float:
+    """Return the gap between `count` columns spread over `room` px (MIN_GAP to GAP)."""
+    return GAP if count < 2 else float(np.clip(room / (count - 1), MIN_GAP, GAP))
+
+
+def most_columns(room: float) -> int:
+    """Return how many columns fit in `room` px at the narrowest gap."""
+    return int(room // MIN_GAP) + 1
 
 
 def place_columns(columns: list[Column], x_start: float, center_y: float,
@@ -107,52 +177,67 @@ def place_columns(columns: list[Column], x_start: float, center_y: float,
 
 
 def column_label(column: Column) -> list[str]:
-    """Return the lines under a column: title, size, notes."""
+    """Return the lines under a column: title, size, notes (one per line, so labels stay narrow)."""
     size = column.stage.size
-    size_text = f"{size:,} neurons" if column.role != "input" else f"{size:,} values"
+    unit = "value" if column.role == "input" else "neuron"
+    lines = [column.title, f"{size:,} {unit}{'' if size == 1 else 's'}"]
     side = square_side(size)
     if column.role == "input" and side:
-        size_text += f" ({side}\u00d7{side})"
-    notes = column.stage.notes()
-    return [column.title, size_text] + ([", ".join(notes)] if notes else [])
+        lines.append(f"({side}\u00d7{side})")
+    return lines + column.stage.notes()
 
 
-def draw_edges(canvas: Canvas, view: NetView, a: Column, b: Column, *,
-               neutral: bool = False) -> float | None:
-    """Draw every edge between the shown neurons of `a` and `b`; return vmax when colored."""
+def neuron_name(column: Column, index: int) -> str:
+    """Return how a tooltip names neuron `index` (0-based) of a column: x3, hidden 1 neuron 5."""
+    if column.role == "input":
+        return f"x{index + 1}"
+    return f"{column.title} neuron {index + 1}"
+
+
+def draw_edges(canvas: Canvas, view: NetView, a: Column, b: Column) -> tuple[float, str] | None:
+    """Draw every edge between the shown neurons of `a` and `b`; return (vmax, what the
+    color shows) when colored: the weight, or weight x activation with an input."""
     na, nb = len(a.shown), len(b.shown)
     ia = np.tile(np.arange(na), nb)  # pair k joins a.shown[ia[k]] to b.shown[jb[k]]
     jb = np.repeat(np.arange(nb), na)
-    matrix = None if neutral else view.weight(b.stage.layer)
+    matrix = view.weight(b.stage.layer)
     x1, x2 = fmt(a.x + RADIUS), fmt(b.x - RADIUS)
     layer = b.stage.layer
-    if matrix is None:
-        order = np.arange(na * nb)
-        weights = None
-    else:
-        sub = np.asarray(matrix, dtype=float)[np.ix_(b.shown, a.shown)]  # (out, in) shown
-        weights = sub[jb, ia]
-        vmax = symmetric_limit(weights)
-        magnitude = np.abs(weights) / vmax
-        colors = to_hex(diverging_rgb(weights, vmax))
-        # Strong edges drawn last, so they stay on top of the weak ones.
-        order = np.argsort(magnitude, kind="stable")
+    source = stage_output(view, a.stage)
     lines = []
     ya, yb = a.ys, b.ys
-    for k in order.tolist():
+    if matrix is None:
+        for k in range(na * nb):
+            i, j = ia[k], jb[k]
+            lines.append(f'<line class="edge" x1="{x1}" y1="{fmt(ya[i])}" x2="{x2}" '
+                         f'y2="{fmt(yb[j])}" stroke="{NEUTRAL_EDGE}" stroke-width="0.6" '
+                         f'stroke-opacity="0.6" data-layer="{layer}" data-from="{a.shown[i]}" '
+                         f'data-to="{b.shown[j]}"/>')
+        canvas.raw(lines)
+        return None
+    sub = np.asarray(matrix, dtype=float)[np.ix_(b.shown, a.shown)]  # (out, in) shown
+    weights = sub[jb, ia]
+    inputs = None if source is None else source.reshape(-1)[a.shown][ia]
+    values = weights if inputs is None else weights * inputs
+    vmax = symmetric_limit(values)
+    magnitude = np.abs(values) / vmax
+    colors = to_hex(diverging_rgb(values, vmax))
+    for k in np.argsort(magnitude, kind="stable").tolist():  # strong edges drawn last, on top
         i, j = ia[k], jb[k]
-        head = (f'<line class="edge" x1="{x1}" y1="{fmt(ya[i])}" x2="{x2}" y2="{fmt(yb[j])}" ')
-        ids = (f'data-layer="{layer}" data-from="{a.shown[i]}" data-to="{b.shown[j]}"')
-        if weights is None:
-            lines.append(head + f'stroke="{NEUTRAL_EDGE}" stroke-width="0.6" '
-                         f'stroke-opacity="0.6" {ids}/>')
-        else:
-            m = magnitude[k]
-            lines.append(head + f'stroke="{colors[k]}" stroke-width="{fmt(0.4 + 2.4 * m)}" '
-                         f'stroke-opacity="{fmt(0.2 + 0.8 * m)}" {ids} '
-                         f'data-weight="{fmt_value(weights[k])}"/>')
+        m = magnitude[k]
+        tip = f"{neuron_name(a, int(a.shown[i]))} \u2192 {neuron_name(b, int(b.shown[j]))}: " \
+              f"weight {fmt_value(weights[k])}"
+        extra = ""
+        if inputs is not None:
+            tip += f" \u00d7 activation {fmt_value(inputs[k])} = {fmt_value(values[k])}"
+            extra = f' data-contribution="{fmt_value(values[k])}"'
+        lines.append(f'<line class="edge" x1="{x1}" y1="{fmt(ya[i])}" x2="{x2}" y2="{fmt(yb[j])}" '
+                     f'stroke="{colors[k]}" stroke-width="{fmt(0.4 + 2.4 * m)}" '
+                     f'stroke-opacity="{fmt(0.2 + 0.8 * m)}" data-layer="{layer}" '
+                     f'data-from="{a.shown[i]}" data-to="{b.shown[j]}" '
+                     f'data-weight="{fmt_value(weights[k])}"{extra}><title>{escape(tip)}</title></line>')
     canvas.raw(lines)
-    return None if weights is None else vmax
+    return vmax, ("weight" if inputs is None else "weight \u00d7 activation")
 
 
 def neuron_fills(view: NetView, column: Column) -> tuple[list[str], np.ndarray | None, str]:
@@ -171,30 +256,45 @@ def neuron_fills(view: NetView, column: Column) -> tuple[list[str], np.ndarray |
     return to_hex(scale_rgb(shown, scale, vmax)), shown, f"max {vmax:.3g}"
 
 
+def neuron_tip(view: NetView, column: Column, index: int, value: float | None) -> str:
+    """Return a neuron's tooltip: its name (class name for outputs) and its value."""
+    tip = neuron_name(column, index)
+    if column.role == "output":
+        tip += f" ({output_name(view, column, index)})"
+    if value is None:
+        return tip
+    if column.role == "output" and column.stage.activation == "softmax":
+        return tip + f": probability {100 * value:.1f}%"
+    return tip + f": {'pixel' if column.role == 'input' else 'activation'} {fmt_value(value)}"
+
+
 def draw_neurons(canvas: Canvas, view: NetView, column: Column) -> str:
     """Draw a column's neurons, index labels and ellipsis; return its value-scale note."""
     fills, values, note = neuron_fills(view, column)
     layer = column.stage.layer
-    inside = column.elided and column.role in ("hidden", "output")
     for k, index in enumerate(column.shown.tolist()):
         y = float(column.ys[k])
-        extra: dict[str, Any] = {} if values is None else {"value": fmt_value(values[k])}
+        value = None if values is None else float(values[k])
+        extra: dict[str, Any] = {} if value is None else {"value": fmt_value(value)}
         canvas.circle(column.x, y, RADIUS, cls="neuron", fill=fills[k], layer=layer,
-                      index=index, **extra)
-        if inside:
-            size = 7 if index < 999 else 6
-            canvas.text(column.x, y + size * 0.36, str(index + 1), cls="index", size=size,
-                        color=text_color_on(fills[k]))
-        elif column.role in ("input", "flatten"):
+                      index=index, tip=neuron_tip(view, column, index, value), **extra)
+        if column.role in ("input", "flatten"):
             prefix = "x" if column.role == "input" else ""
-            canvas.text(column.x - RADIUS - 4, y + 3.5, f"{prefix}{index + 1}", cls="index",
-                        size=10, anchor="end", color=MUTED_COLOR)
+            canvas.text(column.x - RADIUS - 4, y + 4, f"{prefix}{index + 1}", cls="index",
+                        size=LABEL_SIZE, anchor="end", color=MUTED_COLOR)
     if column.ellipsis_y is not None:
         size = column.stage.size
-        canvas.element("text", {"class": "ellipsis", "x": column.x, "y": column.ellipsis_y + 7,
+        hidden = size - len(column.shown)
+        canvas.element("text", {"class": "ellipsis", "x": column.x, "y": column.ellipsis_y - 2,
                                 "font-size": 20, "text-anchor": "middle", "fill": MUTED_COLOR,
                                 "data-layer": layer, "data-size": size,
-                                "data-hidden": size - len(column.shown)}, "\u22ee")
+                                "data-hidden": hidden}, "\u22ee")
+        text = f"{hidden:,} more"
+        width = text_width(text, LABEL_SIZE)
+        canvas.rect(column.x - width / 2 - 2, column.ellipsis_y + 6, width + 4, 14,
+                    cls="more-box", fill="#ffffff")
+        canvas.text(column.x, column.ellipsis_y + 17, text, cls="more", size=LABEL_SIZE,
+                    color=MUTED_COLOR, layer=layer, hidden=hidden)
     return note
 
 
@@ -204,24 +304,29 @@ def text_color_on(fill: str) -> str:
     return "#ffffff" if 0.299 * r + 0.587 * g + 0.114 * b < 128 else MUTED_COLOR
 
 
-def output_names(view: NetView, column: Column) -> list[str]:
-    """Return the label of each shown output neuron: its class name, or y1, y2, ..."""
+def output_name(view: NetView, column: Column, index: int) -> str:
+    """Return output neuron `index`'s class name, or y1, y2, ... when the names are unknown."""
     names = view.class_names
     if names is not None and len(names) == column.stage.size:
-        return [str(names[i]) for i in column.shown.tolist()]
-    return [f"y{i + 1}" for i in column.shown.tolist()]
+        return str(names[index])
+    return f"y{index + 1}"
+
+
+def output_names(view: NetView, column: Column) -> list[str]:
+    """Return the label of each shown output neuron: its class name, or y1, y2, ..."""
+    return [output_name(view, column, i) for i in column.shown.tolist()]
 
 
 def draw_output_labels(canvas: Canvas, view: NetView, column: Column) -> None:
     """Write class names right of the output neurons, and softmax bars for an input."""
     names = output_names(view, column)
     values = stage_output(view, column.stage)
-    name_width = max(text_width(n, 11) for n in names)
+    name_width = max(text_width(n, LABEL_SIZE) for n in names)
     best = int(np.argmax(values)) if values is not None else -1
     for k, name in enumerate(names):
         y = float(column.ys[k])
-        canvas.text(column.x + RADIUS + 6, y + 4, name, cls="class-name", size=11, anchor="start",
-                    weight="bold" if column.shown[k] == best else None)
+        canvas.text(column.x + RADIUS + 6, y + 4, name, cls="class-name", size=LABEL_SIZE,
+                    anchor="start", weight="bold" if column.shown[k] == best else None)
         if values is not None:
             index = int(column.shown[k])
             draw_probability_row(canvas, column.x + RADIUS + 14 + name_width, y - 6,
@@ -231,46 +336,72 @@ def draw_output_labels(canvas: Canvas, view: NetView, column: Column) -> None:
 
 def right_margin(view: NetView, column: Column) -> float:
     """Return the room the output labels (and bars) need right of the output column."""
-    width = RADIUS + 14 + max(text_width(n, 11) for n in output_names(view, column))
-    if stage_output(view, column.stage) is not None:
+    width = RADIUS + 14 + max(text_width(n, LABEL_SIZE) for n in output_names(view, column))
+    if column.role == "output" and stage_output(view, column.stage) is not None:
         width += BAR_WIDTH + 50
     return width + 16
 
 
-def draw_labels(canvas: Canvas, columns: list[Column], top: float, notes: list[str]) -> float:
-    """Write each column's label lines from `top` down; return the y below the lowest."""
-    bottom = top
-    for column, note in zip(columns, notes):
-        lines = column_label(column) + ([note] if note else [])
-        for n, line in enumerate(lines):
-            canvas.text(column.x, top + 14 * n, line, cls="layer-label", size=11 if n else 12,
-                        weight="bold" if n == 0 else None, color=MUTED_COLOR if n else "#222222",
-                        layer=column.stage.layer)
-        bottom = max(bottom, top + 14 * len(lines))
-    return bottom
+def draw_labels(canvas: Canvas, column: Column, top: float, note: str) -> float:
+    """Write a column's label lines from `top` down; return the y below the lowest."""
+    lines = column_label(column) + ([note] if note else [])
+    for n, line in enumerate(lines):
+        canvas.text(column.x, top + 14 * n, line, cls="layer-label", size=LABEL_SIZE if n else 12,
+                    weight="bold" if n == 0 else None, color=MUTED_COLOR if n else "#222222",
+                    layer=column.stage.layer)
+    return top + 14 * len(lines)
+
+
+def draw_skipped(canvas: Canvas, a: Column, b: Column, view: NetView) -> None:
+    """Write, between two columns, how many layers a too-deep network leaves out here."""
+    middle = (a.x + b.x) / 2
+    center = float(np.mean(b.ys)) if len(b.ys) else 0.0
+    count = len(b.skipped)
+    canvas.element("text", {"class": "ellipsis", "x": middle, "y": center + 7, "font-size": 20,
+                            "text-anchor": "middle", "fill": MUTED_COLOR,
+                            "data-layers": count}, "\u22ef",
+                   tip=f"left out: {', '.join(b.skipped)}")
+    canvas.text(middle, center + 26, f"{count} more", cls="more", size=LABEL_SIZE,
+                color=MUTED_COLOR)
+    canvas.text(middle, center + 40, "layer" if count == 1 else "layers", cls="more",
+                size=LABEL_SIZE, color=MUTED_COLOR)
 
 
 def draw_column_net(canvas: Canvas, view: NetView, columns: list[Column], *,
-                    neutral_edges: bool, label_top: float) -> float:
-    """Draw edges, neurons, labels and per-pair colorbars of placed columns; return bottom y."""
-    limits = [draw_edges(canvas, view, a, b, neutral=neutral_edges)
-              for a, b in zip(columns, columns[1:])]
-    notes = [draw_neurons(canvas, view, column) for column in columns]
-    if columns[-1].role == "output":
-        draw_output_labels(canvas, view, columns[-1])
-    bottom = draw_labels(canvas, columns, label_top, notes)
-    colored = [(a, b, vmax) for a, b, vmax in zip(columns, columns[1:], limits) if vmax]
-    for a, b, vmax in colored:
-        width = min(130.0, b.x - a.x - 30)
-        draw_colorbar(canvas, (a.x + b.x) / 2 - width / 2, bottom + 22, width, scale="diverging",
-                      vmax=vmax, title=f"weights into {b.title}", layer=b.stage.layer)
-    if colored:
-        bottom += 50
-        canvas.text(columns[0].x, bottom + 8, "edge color, width and opacity: weight; one scale "
-                    "per layer pair, symmetric about 0, \u00b1 the largest |w| shown",
-                    cls="note", size=11, anchor="start", color=MUTED_COLOR)
-        bottom += 14
-    return bottom
+                    label_top: float, note_x: float | None = None) -> float:
+    """Draw placed columns, each as one <g class="layer">: incoming edges, neurons, labels;
+    then one colorbar per colored layer pair; return the bottom y."""
+    limits: list[tuple[Column, Column, float, str]] = []
+    bottom = label_top
+    for n, column in enumerate(columns):
+        canvas.open_group({"class": "layer", "data-layer": column.stage.layer,
+                           "data-name": column.title})
+        if n and not column.skipped:
+            drawn = draw_edges(canvas, view, columns[n - 1], column)
+            if drawn is not None:
+                limits.append((columns[n - 1], column, *drawn))
+        elif n:
+            draw_skipped(canvas, columns[n - 1], column, view)
+        note = draw_neurons(canvas, view, column)
+        if column.role == "output":
+            draw_output_labels(canvas, view, column)
+        bottom = max(bottom, draw_labels(canvas, column, label_top, note))
+        canvas.close_group()
+    if not limits:
+        return bottom
+    gap = columns[1].x - columns[0].x
+    rows = 2 if gap < 120 else 1  # narrow gaps: colorbars alternate between two rows
+    for k, (a, b, vmax, _) in enumerate(limits):
+        width = min(130.0, 2 * gap - 40 if rows == 2 else gap - 30)
+        draw_colorbar(canvas, (a.x + b.x) / 2 - width / 2, bottom + 22 + 44 * (k % rows), width,
+                      scale="diverging", vmax=vmax, title=f"into {b.title}",
+                      layer=b.stage.layer)
+    what = limits[0][3]
+    bottom += 8 + 44 * rows
+    canvas.text(columns[0].x if note_x is None else note_x, bottom + 8, f"edge color, width and opacity: {what}; one "
+                "scale per layer pair, \u00b1 its largest |value|", cls="note",
+                size=LABEL_SIZE, anchor="start", color=MUTED_COLOR)
+    return bottom + 14
 
 
 def draw_neuron_network(view: NetView, stages: list[Stage], *, max_neurons: int = 32,
@@ -280,18 +411,19 @@ def draw_neuron_network(view: NetView, stages: list[Stage], *, max_neurons: int 
     `left` leaves room at the left edge for a caller's own drawing (the input image).
     """
     max_neurons, keep = check_limits(max_neurons, keep)
-    columns = build_columns(stages, max_neurons, keep)
+    columns = build_columns(stages, max_neurons, keep, view)
+    label_room = max(text_width(f"x{i + 1}", LABEL_SIZE) for i in columns[0].shown.tolist())
+    x_start = left + 40 + label_room
+    room = MAX_WIDTH - 20 - x_start - right_margin(view, columns[-1])
+    columns = elide_columns(columns, most_columns(room))
     tallest = max(column.slots for column in columns)
-    label_room = max(text_width(f"x{i + 1}", 10) for i in columns[0].shown.tolist())
     center_y = 60 + (tallest - 1) / 2 * SPACING + RADIUS
-    last_x = place_columns(columns, left + 70 + label_room, center_y)
-    with_input = view.outputs is not None
+    last_x = place_columns(columns, x_start, center_y, fit_gap(len(columns), room))
     canvas = Canvas(title=f"{view.spec.name} network")
-    draw_title(canvas, view, with_input)
-    bottom = draw_column_net(canvas, view, columns, neutral_edges=with_input,
+    draw_title(canvas, view, view.outputs is not None)
+    bottom = draw_column_net(canvas, view, columns,
                              label_top=center_y + (tallest - 1) / 2 * SPACING + RADIUS + 26)
-    width = max(last_x + right_margin(view, columns[-1]), left + 100 + 130 * len(columns))
-    canvas.grow(width, bottom + 20)
+    canvas.grow(last_x + right_margin(view, columns[-1]), bottom + 20)
     return canvas, columns
 
 

@@ -21,6 +21,8 @@ from PIL import Image
 FONT = "DejaVu Sans, Verdana, Arial, sans-serif"
 TEXT_COLOR = "#222222"
 MUTED_COLOR = "#666666"
+MIN_FONT = 11.0  # smallest text drawn: readable when a 1,200 px picture fills a page
+MAX_WIDTH = 1200.0  # widest picture the layouts aim for, at 1x
 
 
 def fmt(value: Any) -> str:
@@ -87,21 +89,40 @@ class Canvas:
         self.title = title
         self.background = background
         self._parts: list[str] = []
+        self._text_right = 0.0  # furthest text extent seen, so no label is cut off
+        self._text_bottom = 0.0
 
-    def element(self, tag: str, attrs: dict[str, Any], text: str | None = None) -> None:
-        """Append one element; `text` (escaped) becomes its content."""
-        if text is None:
+    def element(self, tag: str, attrs: dict[str, Any], text: str | None = None,
+                tip: str | None = None) -> None:
+        """Append one element; `text` (escaped) becomes its content, `tip` a <title> child
+        (the tooltip a browser shows on hover)."""
+        if tag == "text" and text is not None and "transform" not in attrs:
+            self.note_text(float(attrs.get("x", 0)), float(attrs.get("y", 0)), text,
+                           float(attrs.get("font-size", MIN_FONT)),
+                           str(attrs.get("text-anchor", "start")))
+        inner = (escape(text) if text is not None else "") + (
+            f"<title>{escape(tip)}</title>" if tip else "")
+        if not inner:
             self._parts.append(f"<{tag}{attributes(attrs)}/>")
         else:
-            self._parts.append(f"<{tag}{attributes(attrs)}>{escape(text)}</{tag}>")
+            self._parts.append(f"<{tag}{attributes(attrs)}>{inner}</{tag}>")
+
+    def note_text(self, x: float, y: float, content: str, size: float, anchor: str) -> None:
+        """Remember how far a text reaches, so the canvas grows to show all of it."""
+        width = text_width(content, size)
+        left = x - width * {"start": 0.0, "middle": 0.5, "end": 1.0}.get(anchor, 0.0)
+        self._text_right = max(self._text_right, left + width + 4)
+        self._text_bottom = max(self._text_bottom, y + 0.3 * size + 4)
 
     def raw(self, lines: Iterable[str]) -> None:
         """Append already formatted element lines (used by vectorized drawing code)."""
         self._parts.extend(lines)
 
-    def open_group(self, attrs: dict[str, Any]) -> None:
-        """Start a <g> group; close it with `close_group`."""
+    def open_group(self, attrs: dict[str, Any], tip: str | None = None) -> None:
+        """Start a <g> group (with a <title> when `tip`); close it with `close_group`."""
         self._parts.append(f"<g{attributes(attrs)}>")
+        if tip:
+            self._parts.append(f"<title>{escape(tip)}</title>")
 
     def close_group(self) -> None:
         """End the innermost open group."""
@@ -109,30 +130,30 @@ class Canvas:
 
     def rect(self, x: float, y: float, w: float, h: float, *, cls: str, fill: str,
              stroke: str | None = None, stroke_width: float | None = None,
-             **data: Any) -> None:
+             tip: str | None = None, **data: Any) -> None:
         """Append a rectangle; keyword `data` become data-* attributes (underscores -> dashes)."""
         attrs = {"class": cls, "x": x, "y": y, "width": w, "height": h, "fill": fill,
                  "stroke": stroke, "stroke-width": stroke_width}
         attrs.update(data_attributes(data))
-        self.element("rect", attrs)
+        self.element("rect", attrs, tip=tip)
 
     def circle(self, cx: float, cy: float, r: float, *, cls: str, fill: str,
                stroke: str | None = "#333333", stroke_width: float | None = 1,
-               **data: Any) -> None:
+               tip: str | None = None, **data: Any) -> None:
         """Append a circle (a neuron, a marker)."""
         attrs = {"class": cls, "cx": cx, "cy": cy, "r": r, "fill": fill,
                  "stroke": stroke, "stroke-width": stroke_width}
         attrs.update(data_attributes(data))
-        self.element("circle", attrs)
+        self.element("circle", attrs, tip=tip)
 
     def line(self, x1: float, y1: float, x2: float, y2: float, *, cls: str,
              stroke: str = "#333333", stroke_width: float = 1, dash: str | None = None,
-             **data: Any) -> None:
+             tip: str | None = None, **data: Any) -> None:
         """Append a straight line."""
         attrs = {"class": cls, "x1": x1, "y1": y1, "x2": x2, "y2": y2, "stroke": stroke,
                  "stroke-width": stroke_width, "stroke-dasharray": dash}
         attrs.update(data_attributes(data))
-        self.element("line", attrs)
+        self.element("line", attrs, tip=tip)
 
     def polyline(self, points: np.ndarray, *, cls: str, stroke: str, stroke_width: float = 2,
                  dash: str | None = None, **data: Any) -> None:
@@ -156,21 +177,22 @@ class Canvas:
     def text(self, x: float, y: float, content: str, *, cls: str = "label", size: float = 12,
              anchor: str = "middle", color: str = TEXT_COLOR, weight: str | None = None,
              **data: Any) -> None:
-        """Append a text label; `y` is the baseline."""
+        """Append a text label; `y` is the baseline; never smaller than MIN_FONT."""
+        size = max(float(size), MIN_FONT)
         attrs = {"class": cls, "x": x, "y": y, "font-size": size, "text-anchor": anchor,
                  "fill": color, "font-weight": weight}
         attrs.update(data_attributes(data))
         self.element("text", attrs, content)
 
     def image(self, x: float, y: float, w: float, h: float, rgb: np.ndarray, *, cls: str,
-              **data: Any) -> None:
+              tip: str | None = None, **data: Any) -> None:
         """Append a raster tile showing `rgb` (H, W, 3) uint8 stretched to w x h."""
         uri = png_data_uri(rgb, min_side=int(min(w, h)))
         attrs = {"class": cls, "x": x, "y": y, "width": w, "height": h,
                  "preserveAspectRatio": "none", "image-rendering": "optimizeSpeed"}
         attrs.update(data_attributes(data))
         attrs["href"] = uri
-        self.element("image", attrs)
+        self.element("image", attrs, tip=tip)
 
     def grow(self, width: float, height: float) -> None:
         """Make the canvas at least width x height."""
@@ -179,6 +201,7 @@ class Canvas:
 
     def to_string(self) -> str:
         """Return the whole picture as SVG text (UTF-8, one element per line)."""
+        self.grow(self._text_right, self._text_bottom)
         width, height = int(np.ceil(self.width)), int(np.ceil(self.height))
         head = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
                 f'viewBox="0 0 {width} {height}" font-family="{escape(FONT)}">')

@@ -29,6 +29,9 @@ class NetView:
     weights: Mapping[str, np.ndarray] | None = None  # state_dict keys, e.g. 'layers.0.weight'
     class_names: tuple[str, ...] | None = None
     outputs: Mapping[int, np.ndarray] | None = None  # spec layer index -> output; -1 -> input
+    # Per input value, how much it varies over the training data (std); 0 marks pixels that
+    # are the same in every sample, whose first-layer weights never leave their start.
+    input_spread: np.ndarray | None = None
 
     def weight(self, layer: int) -> np.ndarray | None:
         """Return the weight array of spec layer `layer`, or None without a trained model."""

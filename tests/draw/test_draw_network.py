@@ -41,7 +41,7 @@ def test_shapes_mlp_shows_every_neuron_and_every_edge(parse):
     assert {edge.get("stroke") for edge in edges} == {NEUTRAL_EDGE}
     assert picture.all("ellipsis") == []
     labels = picture.texts("layer-label")
-    assert "relu, dropout 0.2" in labels and "softmax" in labels
+    assert "relu" in labels and "dropout 0.2" in labels and "softmax" in labels
 
 
 def test_letters_mlp_elides_big_layers_with_true_sizes_and_indices(parse):
@@ -57,7 +57,7 @@ def test_letters_mlp_elides_big_layers_with_true_sizes_and_indices(parse):
     assert "x5" not in index_labels
     assert len(picture.all("edge", layer=0)) == 8 * 8
     assert len(picture.all("edge", layer=5)) == 8 * 26
-    assert "2,500 values (50\u00d750)" in picture.texts("layer-label")
+    assert "(50\u00d750)" in picture.texts("layer-label")
 
 
 def test_max_neurons_and_keep_change_the_elision(parse):
