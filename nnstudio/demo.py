@@ -109,17 +109,25 @@ def run_demo(out: Path, progress: Callable[[], Any] | None = None, program: str 
     yield f"accuracy on fonts never seen in training: {unseen.accuracy:.2%}"
     drawings = demo_drawings()
     predictions = letters.predict([image for _, _, image in drawings])
-    unsure = False
-    for (truth, description, _), prediction in zip(drawings, predictions):
-        mark = "ok" if prediction.class_name == truth else "WRONG"
-        if mark == "ok" and prediction.confidence < UNSURE:
-            mark, unsure = "ok, unsure*", True
+    marks = [verdict(prediction.class_name, prediction.confidence, truth) for prediction, (truth, _, _)
+             in zip(predictions, drawings)]
+    for (truth, description, _), prediction, mark in zip(drawings, predictions, marks):
         yield (f"drawn {truth} ({description}) -> {prediction.class_name} "
                f"({prediction.confidence:.1%}) {mark}")
-    if unsure:
-        yield (f"* the top answer is right, but with less than {UNSURE:.0%} confidence: the network also gave "
-               "other letters a real chance (see them with predict --top 3).")
+    if any(mark.endswith("*") for mark in marks):
+        yield UNSURE_NOTE
     yield from next_steps(out, program)
+
+
+UNSURE_NOTE = (f"* the top answer is right, but with less than {UNSURE:.0%} confidence: the network also gave "
+               "other letters a real chance (see them with predict --top 3).")
+
+
+def verdict(answer: str, confidence: float, truth: str) -> str:
+    """Return "ok", "ok, unsure*" (right below UNSURE confidence, see UNSURE_NOTE) or "WRONG"."""
+    if answer != truth:
+        return "WRONG"
+    return "ok" if confidence >= UNSURE else "ok, unsure*"
 
 
 def next_steps(out: Path, program: str) -> Iterator[str]:

@@ -248,6 +248,13 @@ def test_gallery_writes_to_a_folder_of_the_user_by_default(tmp_path, monkeypatch
     assert "nnstudio gallery docs/gallery" in makefile
 
 
+def test_demo_explains_a_right_answer_given_with_little_confidence():
+    from nnstudio.demo import UNSURE_NOTE, verdict
+
+    assert verdict("A", 0.97, "A") == "ok" and verdict("B", 0.97, "A") == "WRONG"
+    assert verdict("A", 0.62, "A") == "ok, unsure*" and "less than 80% confidence" in UNSURE_NOTE
+
+
 def test_demo_ends_with_where_its_models_are_and_what_next():
     from nnstudio.demo import next_steps
 
@@ -272,3 +279,42 @@ def test_readme_presets_table_is_what_nnstudio_presets_prints():
 def test_readme_says_how_to_run_nnstudio_after_make_demo():
     readme = README.read_text()
     assert ".venv/bin/nnstudio" in readme and "source .venv/bin/activate" in readme
+
+
+# ----------------------------------------------------------------------------- checked from before
+
+
+def test_ctrl_c_says_where_the_checkpoint_is_and_exits_130(tmp_path, monkeypatch):
+    import nnstudio.workflows
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(nnstudio.workflows, "train_model", interrupted)
+    result = CliRunner().invoke(main, ["train", "--data", "shapes", "--out", str(tmp_path / "m"), "--quiet"])
+    assert result.exit_code == 130
+    assert f"{tmp_path / 'm.checkpoint'}" in result.stderr and "--resume" in result.stderr
+
+
+def test_predict_takes_a_folder_and_pictures_for_a_model_trained_on_numbers(tmp_path):
+    from nnstudio.data import SHAPE_BITMAPS
+
+    run("data", "shapes", "--out", tmp_path / "shapes.dat")
+    assert run("train", "--data", tmp_path / "shapes.dat", "--out", tmp_path / "m", "--epochs", "1",
+               "--quiet").exit_code == 0
+    folder = tmp_path / "drawn"
+    folder.mkdir()
+    for name in ("plus", "line", "x"):
+        Image.fromarray(((1 - SHAPE_BITMAPS[name]) * 255).astype(np.uint8)).save(folder / f"{name}.png")
+    answers = json.loads(run("predict", tmp_path / "m", folder, "--json").stdout)
+    assert [Path(a["input"]).name for a in answers] == ["line.png", "plus.png", "x.png"]
+    lines = run("predict", tmp_path / "m", tmp_path / "shapes.dat").stdout.splitlines()
+    assert lines[0].startswith(f"{tmp_path / 'shapes.dat'}:line 1: ")
+
+
+def test_python_dash_m_nnstudio_is_the_nnstudio_command():
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "nnstudio", "presets"], capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout == run("presets").stdout
