@@ -83,7 +83,8 @@ def test_predict_from_a_drawing_and_from_a_grid(client: TestClient, workspace: P
 
 
 def test_a_cnn_predicts_a_png_and_shows_its_prepared_input(client: TestClient) -> None:
-    digit = np.zeros((32, 32)); digit[4:28, 14:18] = 1  # a "1"
+    digit = np.zeros((32, 32))
+    digit[4:28, 14:18] = 1  # a "1"
     answer = client.post(f"/api/models/{CNN}/predict", content=png_bytes(digit), headers={"content-type": "image/png"})
     assert answer.status_code == 200, answer.text
     body = answer.json()

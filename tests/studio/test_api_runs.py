@@ -12,13 +12,16 @@ import shutil
 import signal
 import subprocess
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 from studio_helpers import BASE_URL, BROKEN_SQUARE, files_under, png_bytes, wait_for
 
+from nnstudio.predict import load
 from nnstudio.spec import get_preset
 from nnstudio.studio.app import create_app
 
@@ -166,12 +169,23 @@ def test_a_nan_run_fails_with_the_library_message(trained: tuple[TestClient, Pat
 def test_stop_resume_crash_resume(trained: tuple[TestClient, Path, dict[str, Any]]) -> None:
     """Stop a run (it keeps a checkpoint), resume it, kill its process (the run fails with
     a message), resume again: it finishes with every epoch once."""
-    client, workspace, _ = trained
+    client, workspace, finished = trained
     epochs = 30
     started = client.post("/api/runs", json={"data": "shapes", "model": "shapes-mlp", "name": "long",
                                              "options": {"epochs": epochs}}).json()
     run_id, run_dir = started["id"], workspace / "runs" / started["id"]
     wait_for(lambda: client.get(f"/api/runs/{run_id}").json()["history"])
+
+    # While it trains, 16 clients at once get the answers the library gives.
+    expected = load(workspace / "models" / finished["model"]).predict([np.ravel(BROKEN_SQUARE)])[0]
+    with ThreadPoolExecutor(16) as pool:
+        answers = list(pool.map(lambda _: client.post(f"/api/models/{finished['model']}/predict",
+                                                      json={"input": BROKEN_SQUARE}), range(32)))
+    assert client.get(f"/api/runs/{run_id}").json()["status"] == "running"
+    for answer in answers:
+        assert answer.status_code == 200
+        got = {p["class"]: p["probability"] for p in answer.json()["predictions"]}
+        assert got == pytest.approx(expected.probabilities, abs=1e-6)
     assert client.post(f"/api/runs/{run_id}/stop").json()["stop_requested"] is True
     stopped = wait_run(client, run_id)
     assert stopped["status"] == "stopped" and 1 <= len(stopped["history"]) < epochs

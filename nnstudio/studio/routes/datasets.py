@@ -30,6 +30,8 @@ router = APIRouter(prefix="/api/datasets", tags=["datasets"])
 BUILTIN_INPUT = {"shapes": "5x5 grid", "letters": "50x50 image", "digits": "8x8 image", "mnist": "28x28 image"}
 SAMPLE_SIDE = 128  # drawn samples are stored at most this large: enough for any preparation here
 MAX_CLASSES = 100
+PNG_BODY = {"requestBody": {"required": True, "content": {"image/png": {"schema": {"type": "string",
+                                                                                   "format": "binary"}}}}}
 
 
 class NewDataset(BaseModel):
@@ -137,7 +139,7 @@ def add_class(name: str, body: NewClass, state: StudioState = Depends(get_state)
     return own_dataset(folder, with_files=True)
 
 
-@router.post("/{name}/samples", status_code=201)
+@router.post("/{name}/samples", status_code=201, openapi_extra=PNG_BODY)
 def add_sample(name: str, class_name: str = Query(..., alias="class"), image: Any = Depends(image_body),
                state: StudioState = Depends(get_state)) -> dict[str, Any]:
     """Store an image (PNG body: a drawing or an upload) as a sample of class."""

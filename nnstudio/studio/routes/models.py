@@ -28,6 +28,12 @@ router = APIRouter(prefix="/api/models", tags=["models"])
 
 Style = Literal["auto", "neurons", "planes"]
 MISTAKES_PER_CELL = 6
+BINARY = {"schema": {"type": "string", "format": "binary"}}
+# The bodies are read raw (with size caps), so /docs learns their types from here.
+IMAGE_BODY = {"requestBody": {"required": True, "content": {
+    "image/png": BINARY, "application/json": {"schema": {"type": "object", "properties": {"input": {
+        "type": "array", "description": "A grid (5x5 for shapes) or a vector of the network's input size."}}}}}}}
+ZIP_BODY = {"requestBody": {"required": True, "content": {"application/zip": BINARY}}}
 
 
 @router.get("")
@@ -66,7 +72,7 @@ def data_name(data: Any) -> str | None:
     return data if "/" not in data and "\\" not in data else Path(data).name
 
 
-@router.post("/upload", status_code=201)
+@router.post("/upload", status_code=201, openapi_extra=ZIP_BODY)
 def upload_model(data: bytes = Depends(zip_body),
                  name: str | None = Query(None, description="The new model's name (default: the zip's folder)."),
                  state: StudioState = Depends(get_state)) -> dict[str, Any]:
@@ -110,17 +116,17 @@ def network_input(model: Any, given: Any) -> Any:
     return given
 
 
-def shown(x: np.ndarray) -> list[Any]:
+def shown(x: np.ndarray, digits: int = 6) -> list[Any]:
     """Return one prepared input as nested lists the page draws: (1, H, W) and square
     vectors as [H][W] grids, other vectors as they are."""
     if x.ndim == 3 and x.shape[0] == 1:
         x = x[0]
     elif x.ndim == 1 and math.isqrt(x.size) ** 2 == x.size:
         x = x.reshape(math.isqrt(x.size), -1)
-    return np.round(x, 6).tolist()
+    return np.round(x, digits).tolist()
 
 
-@router.post("/{name}/predict")
+@router.post("/{name}/predict", openapi_extra=IMAGE_BODY)
 def predict(name: str, given: Any = Depends(image_body), state: StudioState = Depends(get_state)) -> dict[str, Any]:
     """Probabilities of every class for one input (a PNG body, or JSON {"input": [...]}),
     highest first, and the input exactly as the network receives it (Model.prepare)."""
@@ -136,7 +142,7 @@ def predict(name: str, given: Any = Depends(image_body), state: StudioState = De
             "input_shape": list(model.spec.input_shape)}
 
 
-@router.post("/{name}/activations")
+@router.post("/{name}/activations", openapi_extra=IMAGE_BODY)
 def activations(name: str, given: Any = Depends(image_body),
                 state: StudioState = Depends(get_state)) -> dict[str, Any]:
     """Every layer's output for one input (Model.activations); the last holds the probabilities."""
@@ -152,7 +158,7 @@ def drawing(name: str, style: Style = "auto", state: StudioState = Depends(get_s
     return Response(draw_network(state.models.get(name), style), media_type=SVG)
 
 
-@router.post("/{name}/drawing.svg", response_class=Response)
+@router.post("/{name}/drawing.svg", response_class=Response, openapi_extra=IMAGE_BODY)
 def drawing_lit(name: str, style: Style = "auto", given: Any = Depends(image_body),
                 state: StudioState = Depends(get_state)) -> Response:
     """The network drawn lit with what each layer makes of one input."""
@@ -191,8 +197,10 @@ def mistakes(name: str, data: str = Query(..., description="A built-in dataset o
         if per_cell.get(cell, 0) >= limit:
             continue
         per_cell[cell] = per_cell.get(cell, 0) + 1
+        # prepared: 3 digits draw the same picture, in half the JSON of a big confusion matrix.
         found.append({"true": model.class_names[cell[0]], "predicted": model.class_names[cell[1]],
-                      "confidence": float(probabilities[i, cell[1]]), "index": int(i), "prepared": shown(x[i])})
+                      "confidence": float(probabilities[i, cell[1]]), "index": int(i),
+                      "prepared": shown(x[i], digits=3)})
     return {"data": data, "part": part, "samples": evaluation.samples, "accuracy": evaluation.accuracy,
             "loss": evaluation.loss, "classes": list(model.class_names), "confusion": evaluation.confusion,
             "per_class": evaluation.per_class, "mistakes": found}
