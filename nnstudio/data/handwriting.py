@@ -175,10 +175,12 @@ class HandStyle:
     slant: float = 0.35  # horizontal shear, +-
     rotation: float = 10.0  # degrees, +-
     aspect: float = 0.35  # log of width/height, +-
-    pen: tuple[float, float] = (0.02, 0.17)  # pen width (log-uniform)
+    pen: tuple[float, float] = (0.012, 0.17)  # pen width (log-uniform)
     height: tuple[float, float] = (20.0, 72.0)  # letter height in pixels (log-uniform)
     drop: float = 0.5  # chance that a stroke marked optional is left out
     extra: float = 0.06  # chance of a small extra tick at a stroke end
+    hook: float = 0.15  # chance of a hook or curl where the pen comes down or lifts
+    pressure: float = 0.3  # chance that the width swells and thins along each stroke
 
 
 HAND_STYLE = HandStyle()
@@ -195,10 +197,43 @@ def hand_letter(letter: str, rng: np.random.Generator, style: HandStyle = HAND_S
     kept = [_wobble(_extend(_move_ends(s, rng, style.end_jitter), rng, style.overshoot), rng, style) for s in kept]
     if rng.random() < style.extra:
         kept.append(_tick(kept, rng))
+    if rng.random() < style.hook:
+        kept = _hook(kept, rng)
     kept = _transform(kept, rng, style)
     pen = float(np.exp(rng.uniform(*np.log(style.pen))))
     height = float(np.exp(rng.uniform(*np.log(style.height))))
-    return render_strokes(kept, height, pen)
+    pressure = [_pressure(len(s), rng) for s in kept] if rng.random() < style.pressure else None
+    return render_strokes(kept, height, pen, pressure)
+
+
+def _pressure(n: int, rng: np.random.Generator) -> np.ndarray:
+    """Width factors (n,) along a stroke of a brush or a felt pen: thin where the pen
+    touches down and lifts, full in between."""
+    t = np.linspace(0.0, 1.0, n)
+    swell = np.sin(np.pi * t) ** rng.uniform(0.3, 1.5)
+    return (rng.uniform(0.2, 0.6) + (1 - 0.4) * swell) * rng.uniform(0.8, 1.3)
+
+
+def _hook(strokes: list[Stroke], rng: np.random.Generator) -> list[Stroke]:
+    """A small hook or curl where the pen comes down (the first stroke's start) or
+    lifts (the last stroke's end), as a hurried or decorative hand leaves."""
+    first = rng.random() < 0.6
+    s = strokes[0] if first else strokes[-1][::-1]
+    tangent = s[0] - s[min(3, len(s) - 1)]
+    heading = np.arctan2(tangent[1], tangent[0])
+    radius = rng.uniform(0.04, 0.1)
+    turn = rng.choice([-1.0, 1.0]) * rng.uniform(0.5, 1.4) * np.pi
+    side = heading + np.sign(turn) * np.pi / 2
+    center = s[0] + radius * np.array([np.cos(side), np.sin(side)])
+    angles = side + np.pi + np.linspace(0.0, turn, 10)  # from the stroke's start, around the center
+    curl = center + radius * np.stack([np.cos(angles), np.sin(angles)], axis=1)
+    s = np.concatenate([curl[::-1], s[1:]])
+    out = list(strokes)
+    if first:
+        out[0] = s
+    else:
+        out[-1] = s[::-1]
+    return out
 
 
 def _resample(stroke: Stroke) -> Stroke:
@@ -300,27 +335,36 @@ def _arclength(s: Stroke) -> np.ndarray:
     return np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(s, axis=0), axis=1))])
 
 
-def render_strokes(strokes: list[Stroke], height: float, pen: float) -> np.ndarray:
+def render_strokes(strokes: list[Stroke], height: float, pen: float,
+                   pressure: list[np.ndarray] | None = None) -> np.ndarray:
     """Draw strokes with a round pen: the letter `height` pixels tall (its ink box's
-    longer side for wide letters), pen `pen` letter heights wide; return float32 (H, W)
-    in [0, 1], ink bright, antialiased."""
+    longer side for wide letters), pen `pen` letter heights wide, times `pressure`
+    (one factor per point of each stroke) when given; return float32 (H, W) in [0, 1],
+    ink bright, antialiased."""
     pts = np.concatenate(strokes)
     lo, hi = pts.min(axis=0), pts.max(axis=0)
     scale = height / max(float(hi[1] - lo[1]), 0.5 * float(hi[0] - lo[0]), 1e-6)
     k = _SUPERSAMPLE
-    width_px = max(1.0, pen * height) * k  # a pen is never thinner than one pixel
-    pad = width_px / 2 + 2 * k
+    # A hairline is kept to a third of a pixel: drawn at k times the size, that is
+    # still a line, and area-averaged down it becomes the faint line a thin pen leaves.
+    width_px = max(0.35, pen * height) * k
+    pad = width_px * (1.5 if pressure else 0.5) + 2 * k
     size = np.ceil((hi - lo) * scale * k + 2 * pad).astype(int)
     size = (size + k - 1) // k * k  # whole output pixels
     img = Image.new("L", (int(size[0]), int(size[1])), 0)
     draw = ImageDraw.Draw(img)
-    r = width_px / 2
-    for s in strokes:
+    for i, s in enumerate(strokes):
         xy = ((s - lo) * scale * k + pad).tolist()
-        draw.line([tuple(p) for p in xy], fill=255, width=max(1, int(round(width_px))))
+        if pressure is None:
+            draw.line([tuple(p) for p in xy], fill=255, width=max(1, int(round(width_px))))
+            radii = [width_px / 2] * len(xy)
+        else:
+            radii = (width_px / 2 * pressure[i]).tolist()
+            for p, q, r in zip(xy[:-1], xy[1:], radii):
+                draw.line([tuple(p), tuple(q)], fill=255, width=max(1, int(round(2 * r))))
         # A round pen tip at every point closes the joins (PIL's own round joins cost
         # ten times more) and rounds the ends.
-        for x, y in xy:
+        for (x, y), r in zip(xy, radii):
             draw.ellipse((x - r, y - r, x + r, y + r), fill=255)
     small = img.reduce(k)  # area average of each k x k block
     return np.asarray(small, dtype=np.float32) / 255.0
