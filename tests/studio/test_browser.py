@@ -109,11 +109,12 @@ def shapes_model(studio: Studio) -> str:
 
 @pytest.fixture(scope="module")
 def letters_model(studio: Studio) -> str:
-    """The letters CNN on 60 letters per class for 8 epochs (~15 s on 2 cores): enough to
-    read a drawn L, which the generated letters never came from."""
+    """The letters CNN on 60 letters per class for 8 epochs (~15 s on 2 idle cores), without
+    augmentation (it costs time per epoch): enough to read a drawn L, which the generated
+    letters never came from."""
     from nnstudio.workflows import train_model
 
-    train_model("letters", out=studio.workspace / "models" / LETTERS_MODEL, per_class=60, epochs=8)
+    train_model("letters", out=studio.workspace / "models" / LETTERS_MODEL, per_class=60, epochs=8, augment="none")
     return LETTERS_MODEL
 
 

@@ -5,10 +5,12 @@ import { $, attempt, el, emit, fillSelect, getJSON, request, showSvg } from "./a
 
 const BUILTIN_NOTE = {
   shapes: "the course's five 5x5 shapes (25 values; tiny, trains in seconds)",
-  letters: "synthetic 50x50 letters A–Z drawn from several fonts",
+  letters: "50x50 capitals A–Z, half from fonts, half from a model of handwriting",
   digits: "real handwritten digits, 8x8 (scikit-learn's set)",
   mnist: "real handwritten digits, 28x28",
 };
+
+const MOSAIC_PER_CLASS = 5;
 
 let datasets = [];
 let current = null; // {name, builtin, classes, counts, ...}
@@ -34,11 +36,14 @@ export async function loadDatasets(choose) {
 // Choose a dataset: load its classes and counts, its mosaic; tell the other panels.
 export async function chooseDataset(name) {
   $("#dataset-select").value = name;
+  // The mosaic reads a few samples only: ask for it while the counts are worked out.
+  const mosaic = request("GET", `/api/datasets/${encodeURIComponent(name)}/mosaic.svg?per_class=${MOSAIC_PER_CLASS}`,
+    { as: "text" }).catch((error) => error);
   const info = await getJSON(`/api/datasets/${encodeURIComponent(name)}`);
   current = info;
   showInfo(info);
   emit("dataset", info);
-  await showMosaic(info);
+  showMosaic(info, await mosaic);
 }
 
 function showInfo(info) {
@@ -58,20 +63,15 @@ function showInfo(info) {
   }
 }
 
-async function showMosaic(info) {
+function showMosaic(info, svg) {
   const holder = $("#dataset-mosaic");
   const total = Object.values(info.counts || {}).reduce((a, b) => a + b, 0);
   if (!info.builtin && total === 0) {
     holder.replaceChildren(el("p", { class: "muted" }, "No samples yet: draw some in “5 · My data”."));
-    return;
-  }
-  const perClass = info.classes.length > 12 ? 4 : 6;
-  try {
-    const svg = await request("GET", `/api/datasets/${encodeURIComponent(info.name)}/mosaic.svg?per_class=${perClass}`,
-      { as: "text" });
+  } else if (svg instanceof Error) {
+    holder.replaceChildren(el("p", { class: "muted" }, `No mosaic: ${svg.message}`));
+  } else {
     showSvg(holder, svg, `samples of ${info.name}`);
-  } catch (error) {
-    holder.replaceChildren(el("p", { class: "muted" }, `No mosaic: ${error.message}`));
   }
 }
 

@@ -133,9 +133,10 @@ function showAnswer(answer, chosen) {
   const names = chosen.class_names.length ? chosen.class_names : answer.predictions.map((p) => p.class);
   const holder = $("#probabilities");
   holder.classList.toggle("many", names.length > 12);
+  holder.style.setProperty("--rows", String(Math.ceil(names.length / 2))); // two columns, read downwards
   holder.replaceChildren(...names.map((name) => {
     const p = byClass[name] ?? 0;
-    return el("div", { class: `prob${name === answer.class ? " top" : ""}`, title: `${name}: ${(100 * p).toFixed(2)}%` },
+    return el("div", { class: `prob${name === answer.class ? " winner" : ""}`, title: `${name}: ${(100 * p).toFixed(2)}%` },
       el("span", { class: "prob-name" }, name),
       el("span", { class: "prob-bar" }, el("span", { style: `width:${(100 * p).toFixed(1)}%` })),
       el("span", { class: "prob-value" }, percent(p)));

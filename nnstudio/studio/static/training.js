@@ -3,7 +3,7 @@
 // list of runs (any two or more overlaid on the chart). A reloaded page finds a run
 // still training and follows it again: the event stream replays it from the start.
 
-import { $, attempt, el, emit, getJSON, on, percent, postJSON, showError } from "./api.js";
+import { $, attempt, del, el, emit, getJSON, on, percent, postJSON, showError } from "./api.js";
 import { drawChart } from "./chart.js";
 import { currentDataset } from "./data.js";
 import { currentSpec, isValid } from "./designer.js";
@@ -208,8 +208,24 @@ function runRow(run) {
     el("td", {}, el("span", { class: `badge ${run.status}`, title: run.error || "" }, run.status)),
     el("td", { class: "muted" }, last.epoch ? `epoch ${last.epoch}/${run.epochs || "?"}` : ""),
     el("td", {}, acc),
-    el("td", {}, resumable ? el("button", { type: "button", onclick: () => attempt(() => resumeRun(run), "training") },
-      "Resume") : ""));
+    el("td", { class: "row-buttons" },
+      resumable ? el("button", { type: "button", onclick: () => attempt(() => resumeRun(run), "training") }, "Resume")
+        : "",
+      FINISHED.includes(run.status) ? el("button", { type: "button", class: "danger", title: "Delete this run's folder "
+        + "(its saved model stays)", onclick: () => attempt(() => deleteRun(run), "training") }, "✕") : ""));
+}
+
+async function deleteRun(run) {
+  if (!window.confirm(`Delete run ${runLabel(run)}? Its saved model, if any, stays.`)) return;
+  await del(`/api/runs/${encodeURIComponent(run.id)}`);
+  compared.delete(run.id);
+  if (live && live.id === run.id) {
+    if (source) source.close();
+    live = null;
+    $("#run-title").textContent = "";
+  }
+  scheduleDraw();
+  await loadRuns();
 }
 
 async function resumeRun(run) {
