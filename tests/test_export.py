@@ -17,14 +17,14 @@ from nnstudio.errors import ModelFileError
 from nnstudio.export import export_onnx, onnx_bytes
 from nnstudio.model import build_model
 from nnstudio.predict import Model, load
-from nnstudio.spec import get_preset, num_classes
+from nnstudio.spec import load_spec, num_classes, preset_names
 from nnstudio.store import save_model
 
 
-def random_model(preset: str) -> Model:
-    """The preset with seeded weights and batch-norm statistics far from their defaults,
-    so that an exporter that dropped them would be caught."""
-    spec = get_preset(preset)
+def random_model(preset: str | dict) -> Model:
+    """The preset (or spec) with seeded weights and batch-norm statistics far from their
+    defaults, so that an exporter that dropped them would be caught."""
+    spec = load_spec(preset)
     network = build_model(spec, seed=7)
     generator = torch.Generator().manual_seed(8)
     with torch.no_grad():
@@ -44,10 +44,19 @@ def run_onnx(data: bytes, x: np.ndarray) -> np.ndarray:
     return session.run(None, {"input": x})[0]
 
 
-@pytest.mark.parametrize("preset", ["shapes-mlp", "digits-cnn", "seed-cnn"])
+# Beyond the presets: average pooling with the odd 'same' padding, sigmoid and tanh, a stride.
+ODD_CNN = {"name": "odd-cnn", "input_shape": [1, 9, 9], "layers": [
+    {"type": "Conv2D", "filters": 3, "kernel_size": [3, 3], "strides": [2, 2], "padding": "same",
+     "activation": "tanh"},
+    {"type": "AveragePooling2D", "pool_size": [2, 2], "padding": "same"},
+    {"type": "Flatten"}, {"type": "Dense", "units": 6, "activation": "sigmoid"},
+    {"type": "Dense", "units": 3, "activation": "softmax"}]}
+
+
+@pytest.mark.parametrize("preset", [*preset_names(), "odd-cnn"])
 def test_onnx_probabilities_equal_pytorch_within_1e5(preset: str) -> None:
     # digits-cnn: BatchNormalization, MaxPooling2D, Dropout; seed-cnn: LeakyReLU, pooling, Dropout.
-    model = random_model(preset)
+    model = random_model(ODD_CNN if preset == "odd-cnn" else preset)
     x = np.random.default_rng(0).random((5, *model.spec.input_shape), dtype=np.float32)
     got = run_onnx(onnx_bytes(model), x)
     want = model.probabilities(x)
