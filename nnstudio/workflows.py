@@ -45,8 +45,8 @@ from nnstudio.spec.fitting import choose_default_network, image_size
 from nnstudio.spec.schema import suggest
 from nnstudio.store import save_model, training_record
 from nnstudio.train import Evaluation, TrainConfig, fit
-from nnstudio.train.budget import DECIDED, fit_training, measure_step_seconds
-from nnstudio.train.callbacks import DivergenceWatch, call
+from nnstudio.train.budget import DECIDED, TIME_BUDGET_SECONDS, fit_training, measure_step_seconds
+from nnstudio.train.callbacks import DivergenceWatch, TimeLimit, call
 from nnstudio.train.plan import TrainingPlan
 
 log = logging.getLogger(__name__)
@@ -240,14 +240,19 @@ def train_model(
     """
     folder = Path(checkpoint_dir) if checkpoint_dir is not None else checkpoint_folder(out)
     check_nothing_lost(Path(out), folder, resume=resume, restart=restart, overwrite=overwrite)
-    if resume:  # the run goes on as it began: its options are in the checkpoint
-        options = {**_options_of_checkpoint(folder), **{k: v for k, v in options.items() if v is not None}}
+    inherited = _options_of_checkpoint(folder) if resume else {}  # the run goes on as it began
+    inherited = {k: v for k, v in inherited.items() if options.get(k) is None}
     plan, network = plan_training(data, model=model, per_class=per_class, skip_bad=skip_bad,
-                                  measure=not resume, **options)
+                                  measure=not resume, **{**options, **inherited})
+    plan.given = tuple(k for k in plan.given if k not in inherited)
+    plan.reasons.update({k: "as the interrupted run began" for k in inherited})
     call(list(callbacks), "on_plan", plan)
     config, dataset = plan.config, plan.dataset
-    watch = DivergenceWatch(dataset.num_classes)
-    history = fit(network, dataset, config, callbacks=[watch, *callbacks], checkpoint_dir=folder, resume=resume)
+    internal: list[Any] = [DivergenceWatch(dataset.num_classes)]
+    if "epochs" in plan.reasons and "epochs" not in inherited:  # fitted to a time budget: hold it
+        internal.append(TimeLimit(TIME_BUDGET_SECONDS))
+    history = fit(network, dataset, config, callbacks=[*internal, *callbacks], checkpoint_dir=folder,
+                  resume=resume)
     record = training_record(config, history, data=str(data), samples=len(dataset))
     if plan.skipped:
         record["skipped"] = list(plan.skipped)

@@ -318,3 +318,31 @@ def test_python_dash_m_nnstudio_is_the_nnstudio_command():
 
     done = subprocess.run([sys.executable, "-m", "nnstudio", "presets"], capture_output=True, text=True)
     assert done.returncode == 0 and done.stdout == run("presets").stdout
+
+
+@pytest.mark.slow
+def test_an_interrupted_run_with_fitted_options_resumes_with_the_same_ones(tmp_path, monkeypatch):
+    import nnstudio.train.loop as loop
+    from nnstudio.train import Callback
+
+    class StopSoon(Callback):
+        def on_batch_end(self, step, logs):
+            self.stop_training = True
+
+    class Plans(Callback):
+        plans: list = []
+
+        def on_plan(self, plan):
+            self.plans.append(plan)
+
+    import nnstudio.train.budget as budget
+
+    monkeypatch.setattr(loop, "BATCH_REPORT_SECONDS", 0.0)
+    monkeypatch.setattr(budget, "STEP_BUDGET", 40)  # a short run will do
+    data = shape_folder(tmp_path / "mine", 4, seed=0)
+    train_model(data, out=tmp_path / "m", callbacks=[StopSoon(), Plans()])
+    model = train_model(data, out=tmp_path / "m", resume=True, callbacks=[Plans()])
+    first, resumed = Plans.plans
+    assert resumed.config.epochs == first.config.epochs and resumed.config.batch_size == first.config.batch_size
+    assert "as the interrupted run began" in "\n".join(resumed.lines())
+    assert len(model.history) == first.config.epochs

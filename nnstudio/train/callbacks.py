@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 from typing import Any, NotRequired, TypedDict
 
 import torch
@@ -189,6 +190,32 @@ class DivergenceWatch(Callback):
                 "epoch %d: the loss is %.3g, far above the %.3g of an untrained network: training is "
                 "diverging. help: lower the learning rate (lr is %s; try --lr %g).",
                 epoch, loss, self.start, lr, (self.lr or 1e-2) / 10)
+
+
+class TimeLimit(Callback):
+    """Ends the run, complete as early stopping ends it, after the epoch during which its
+    training time passed `seconds`, and logs a warning saying so: the time budget of
+    training options fitted to the data holds even on a machine busier than measured."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.started = 0.0
+        self.run: Any = None
+
+    def bind(self, run: Any) -> None:
+        self.run = run
+
+    def on_train_begin(self, info: TrainBegin) -> None:
+        self.started = time.monotonic()
+
+    def on_epoch_end(self, epoch: int, logs: EpochLogs) -> None:
+        last = self.run.config.epochs
+        if epoch < last and time.monotonic() - self.started > self.seconds:
+            self.run.finish_early()
+            logging.getLogger("nnstudio.train").warning(
+                "training ended after epoch %d of %d: its time budget of %.0f s is spent (this machine is "
+                "slower or busier than measured). help: give the epochs (--epochs) to train longer.",
+                epoch, last, self.seconds)
 
 
 class EarlyStopping(Callback):

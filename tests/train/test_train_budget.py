@@ -69,3 +69,18 @@ def test_a_calm_run_gets_no_divergence_warning(caplog):
         for epoch, loss in enumerate([0.69, 0.8, 0.5, 0.3], 1):
             watch.on_epoch_end(epoch, {"loss": loss})  # type: ignore[typeddict-item]
     assert not caplog.records
+
+
+def test_a_time_limit_ends_the_run_complete_and_says_so(caplog):
+    from nnstudio.data import load_dataset
+    from nnstudio.model import build_model
+    from nnstudio.spec import get_preset
+    from nnstudio.train import TrainConfig, fit
+    from nnstudio.train.callbacks import TimeLimit
+
+    net = build_model(get_preset("shapes-mlp"), seed=0)
+    config = TrainConfig(epochs=50, batch_size=20, optimizer="adam")
+    with caplog.at_level(logging.WARNING, logger="nnstudio"):
+        history = fit(net, load_dataset("shapes", per_class=4), config, callbacks=[TimeLimit(0.0)])
+    assert len(history) == 1 and history.stopped_early and not history.stop_requested
+    assert "ended after epoch 1 of 50" in caplog.text and "--epochs" in caplog.text
