@@ -14,7 +14,7 @@ from typing import Any
 from fastapi import Request
 
 from nnstudio.studio.jobs import JobRunner
-from nnstudio.studio.workspace import Workspace
+from nnstudio.studio.workspace import NotFound, Workspace
 
 
 class LoadedModels:
@@ -31,7 +31,10 @@ class LoadedModels:
         from nnstudio.predict import load
 
         path = self.space.model_dir(name)
-        stamp = (path / "model.json").stat().st_mtime_ns
+        try:
+            stamp = (path / "model.json").stat().st_mtime_ns
+        except FileNotFoundError:  # deleted between the check and here
+            raise NotFound(f"model {name!r}: no such model in {self.space.models}") from None
         with self.lock:
             hit = self.cache.get(name)
         if hit is not None and hit[0] == stamp:

@@ -118,3 +118,12 @@ def test_errors_are_one_line_json_without_a_traceback(client: TestClient) -> Non
         body = answer.json()
         assert set(body) >= {"error", "status"} and body["status"] == answer.status_code
         assert "\n" not in body["error"] and "Traceback" not in answer.text
+
+
+def test_a_body_without_a_length_is_cut_at_its_cap(client: TestClient) -> None:
+    def chunks():
+        for _ in range(MAX_IMAGE_BYTES // (1 << 20) + 2):
+            yield b"\x00" * (1 << 20)
+
+    answer = client.post(f"/api/models/{MODEL}/predict", content=chunks(), headers={"content-type": "image/png"})
+    assert answer.status_code == 413
