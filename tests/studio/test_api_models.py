@@ -268,3 +268,25 @@ def test_onnx_download_matches_the_model(client: TestClient, workspace: Path) ->
     model = load(workspace / "models" / MODEL)
     np.testing.assert_allclose(got, model.probabilities(x)[0], atol=1e-5)
     assert files_under(workspace / "models" / MODEL) == ["metrics.csv", "model.json", "weights.safetensors"]
+
+
+def test_a_damaged_model_is_listed_with_its_error_and_can_be_deleted(client: TestClient, workspace: Path) -> None:
+    broken = workspace / "models" / "broken"
+    broken.mkdir()
+    (broken / "model.json").write_text("{not json")
+    listed = {m["name"]: m for m in client.get("/api/models").json()}
+    assert "error" in listed["broken"] and listed["broken"]["params"] is None
+    answer = client.get("/api/models/broken")
+    assert answer.status_code == 422 and "model.json" in answer.json()["error"]
+    assert client.delete("/api/models/broken").json() == {"deleted": "broken"} and not broken.exists()
+
+
+def test_a_download_holds_no_links_and_no_other_files(client: TestClient, workspace: Path, tmp_path: Path) -> None:
+    folder = workspace / "models" / MODEL
+    secret = tmp_path / "secret.txt"
+    secret.write_text("not for the zip")
+    (folder / "metrics.csv").unlink()
+    (folder / "metrics.csv").symlink_to(secret)
+    (folder / "notes.txt").write_text("the user's own notes")
+    with zipfile.ZipFile(io.BytesIO(client.get(f"/api/models/{MODEL}/download").content)) as archive:
+        assert sorted(archive.namelist()) == [f"{MODEL}/model.json", f"{MODEL}/weights.safetensors"]
