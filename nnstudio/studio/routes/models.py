@@ -51,7 +51,7 @@ def describe(folder: Path) -> dict[str, Any]:
     record = read_json(folder / MODEL_JSON)
     spec: dict[str, Any] = record["spec"] if isinstance(record.get("spec"), dict) else {}
     training: dict[str, Any] = record["training"] if isinstance(record.get("training"), dict) else {}
-    history: list[Any] = training["history"] if isinstance(training.get("history"), list) else []
+    history = epoch_rows(training.get("history"))
     last = history[-1] if history and isinstance(history[-1], dict) else {}
     item: dict[str, Any] = {"name": folder.name, "network": spec.get("name"), "data": data_name(training.get("data")),
                             "classes": record.get("class_names") or [], "input_shape": spec.get("input_shape"),
@@ -63,6 +63,13 @@ def describe(folder: Path) -> dict[str, Any]:
     except Exception as error:  # noqa: BLE001 - a damaged folder is listed, so it can be deleted
         item["error"] = " ".join(str(error).split()) or "model.json cannot be read"
     return item
+
+
+def epoch_rows(history: Any) -> list[Any]:
+    """Return a training record's per-epoch rows (a list, or History.to_dict()'s {"epochs": [...]})."""
+    if isinstance(history, dict):
+        history = history.get("epochs")
+    return list(history) if isinstance(history, list) else []
 
 
 def data_name(data: Any) -> str | None:
@@ -93,7 +100,7 @@ def get_model(name: str, state: StudioState = Depends(get_state)) -> dict[str, A
     preparation = model.preparation.to_dict() if model.preparation is not None else None
     return {"name": name, "spec": model.spec.to_dict(), "class_names": list(model.class_names),
             "input_shape": list(model.spec.input_shape), "preparation": preparation,
-            "training": model.training, "summary": summary(model.spec)}
+            "training": {**(model.training or {}), "history": model.history}, "summary": summary(model.spec)}
 
 
 @router.delete("/{name}")
