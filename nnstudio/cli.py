@@ -515,6 +515,31 @@ def draw_history(model_dir: Path, out: Path) -> None:
     _write_picture(out, lambda pictures: pictures.draw_history(model_dir))
 
 
+LESSON_NAMES = ("neuron", "conv-zoom", "batchnorm", "cross-entropy", "dropout", "lr-decay",
+                "vanishing-gradient", "training-line", "flattening")
+
+
+@main.command("draw-lesson")
+@click.argument("name", type=click.Choice(LESSON_NAMES))
+@click.option("--out", required=True, type=click.Path(path_type=Path), help=OUT_HELP)
+@click.option("--model", default=None, help="Model folder (neuron, conv-zoom, batchnorm, cross-entropy), "
+              "or a preset/spec (dropout).")
+@click.option("--input", "input_image", type=click.Path(path_type=Path), default=None,
+              help="An image to run through the model (default: sample --index of --data).")
+@click.option("--data", default="shapes", show_default=True, help="Dataset name, folder or training file.")
+@click.option("--index", type=click.IntRange(min=0), default=0, show_default=True, help="Which sample.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed (dropout, shuffle, gradients).")
+def draw_lesson(name: str, out: Path, model: str | None, input_image: Path | None, data: str,
+                index: int, seed: int) -> None:
+    """Draw one of the course's concept pictures from real numbers: one neuron, the CNN zoom,
+    batch normalization, cross-entropy, dropout, learning-rate decay, vanishing gradient,
+    a training-file line, flattening."""
+    from nnstudio.lessons import lesson_picture
+
+    _write_picture(out, lambda _: lesson_picture(name, model=model, input=input_image, data=data,
+                                                 index=index, seed=seed))
+
+
 @main.command()
 @click.argument("out_dir", type=click.Path(path_type=Path), default="nnstudio-gallery", required=False)
 @click.option("--no-train", is_flag=True, help="Skip the small trainings (pictures with real weights).")

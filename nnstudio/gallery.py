@@ -28,13 +28,19 @@ from nnstudio.files import write_atomically
 log = logging.getLogger(__name__)
 
 GALLERY_SEED = 0
+# PNGs at 1x: the size the pictures are laid out for (<= 1,200 px, text >= 11 px); true
+# colors at 2x would take the gallery past 10 MB, and the SVG beside each stays sharp.
+GALLERY_PNG_SCALE = 1.0
 # The course's order: shapes MLP and its data, letters, functions, training, then CNNs.
 ORDER = ("network-shapes-mlp", "grid-shapes", "vector-broken-square", "onehot-square",
-         "network-shapes-mlp-trained", "activations-broken-square", "mosaic-letters",
+         "training-line-square", "network-shapes-mlp-trained", "activations-broken-square",
+         "neuron-shapes-mlp", "cross-entropy-square", "dropout-shapes-mlp", "lr-decay",
+         "vanishing-gradient", "flattening-digits", "mosaic-letters",
          "network-letters-mlp", "network-letters-mlp-trained", "weights-letters-mlp",
          "function-sigmoid", "function-relu", "function-tanh", "function-leaky-relu",
          "function-softmax", "history-letters-mlp", "network-letters-cnn", "network-seed-cnn",
-         "network-letters-cnn-input", "activations-letters-cnn", "kernels-letters-cnn")
+         "network-letters-cnn-input", "activations-letters-cnn", "conv-zoom-letters-cnn",
+         "batchnorm-letters-cnn", "kernels-letters-cnn")
 
 
 @dataclass
@@ -107,6 +113,10 @@ def data_pictures(letters: Any | None) -> list[Picture]:
                                  row_length=5)),
         Picture("onehot-square", "One-hot code", "The expected output for a square: one bit "
                 "per class, the first one set.", draw.draw_onehot(0, list(SHAPES))),
+        Picture("training-line-square", "A training-file line", "One line of the shapes "
+                "training file: the 25 pixels row by row, then one bit per class, beside the "
+                "grid it came from.", draw.draw_training_line(SHAPE_BITMAPS["square"], 0,
+                                                             list(SHAPES))),
     ]
     if letters is not None:
         pictures.append(Picture("mosaic-letters", "25 images per letter", "The letters data "
@@ -162,6 +172,7 @@ def trained_pictures(letters: Any | None) -> list[Picture]:
                 draw.draw_activations(network, np.asarray(BROKEN_SQUARE, dtype=np.float32),
                                       class_names=names)),
     ]
+    pictures += lesson_pictures(network, shapes)
     if letters is None:
         return pictures
     letter_names = list(letters.class_names)
@@ -169,30 +180,108 @@ def trained_pictures(letters: Any | None) -> list[Picture]:
     pictures += [
         Picture("network-letters-mlp-trained", "Letters MLP with trained weights", "The shown "
                 "edges of the 2,500-input MLP colored by their trained weights, one scale per "
-                "layer pair.", draw.draw_network(mlp, class_names=letter_names)),
+                "layer pair. The inputs shown are pixels that vary in the letters (the blank border "
+                "never does), the hidden neurons those with the largest weights.",
+                draw.draw_network(mlp, class_names=letter_names, data=letters)),
         Picture("weights-letters-mlp", "First-layer weights as images", "Each first-layer neuron "
-                "of the letters MLP: its 2,500 weights laid out as the 50x50 image they multiply.",
-                draw.draw_first_layer_weights(mlp)),
+                "of the letters MLP: its 2,500 weights laid out as the 50x50 image they multiply; "
+                "grey pixels never vary in the data, so their weights kept their start.",
+                draw.draw_first_layer_weights(mlp, data=letters)),
         Picture("history-letters-mlp", "Training curves", "Loss and accuracy of the letters MLP on "
                 "25 images per letter, training vs validation; the dashed line marks where "
                 "validation loss stops falling.", draw.draw_history(history)),
     ]
     train = load_dataset("letters", per_class=50, seed=1)
-    cnn, _ = _fit("letters-cnn", train, epochs=3, validation=0.0)
+    cnn, _ = _fit("letters-cnn", train, epochs=6, validation=0.0)
     test = load_dataset("letters", part="test", per_class=1)
     sample = np.asarray(test.x[int(np.flatnonzero(test.y == 0)[0])])  # an "A", as in the course
     pictures += [
         Picture("network-letters-cnn-input", "A letter through the trained CNN, as planes",
                 "The front plane of each stack shows the first channel's feature map for one "
-                "test letter; patches at two positions one stride apart.",
+                "test letter; patches at two positions one stride apart, placed where the map before "
+                "is most active; edges colored by weight x activation.",
                 draw.draw_network(cnn, input=sample, class_names=letter_names)),
-        Picture("activations-letters-cnn", "CNN activations for one letter", "Every channel of "
-                "every conv layer as a small heatmap, then the dense layers and the softmax bars.",
+        Picture("activations-letters-cnn", "CNN activations for one letter", "Up to 32 channels "
+                "of every conv layer as small heatmaps (conv 3 shows 32 of its 64), then the "
+                "dense layers and the softmax bars.",
                 draw.draw_activations(cnn, sample, class_names=letter_names)),
         Picture("kernels-letters-cnn", "First-layer kernels", "The trained kernels of the "
                 "letters CNN's first conv layer, one scale for the layer.", draw.draw_kernels(cnn)),
     ]
-    return pictures
+    return pictures + cnn_lesson_pictures(cnn, sample, train)
+
+
+def cnn_lesson_pictures(cnn: Any, sample: np.ndarray, train: Any) -> list[Picture]:
+    """Return the CNN zoom and batch normalization, from the trained letters CNN."""
+    from nnstudio.lessons import batchnorm_numbers, conv_zoom_numbers
+
+    zoom = conv_zoom_numbers(cnn, sample)
+    norm = batchnorm_numbers(cnn, train)
+    return [
+        Picture("conv-zoom-letters-cnn", "One patch, shared weights, one output cell", "The "
+                "trained letters CNN's first conv layer on the test A: the patch of one output "
+                "cell times the 5x5 weights of two filters (each its own channel), summed, "
+                "batch-normalized and through relu; the 'same' zero border around the input.",
+                draw.draw_conv_zoom(zoom["image"], zoom["kernels"], row=zoom["row"],
+                                    col=zoom["col"], stride=zoom["stride"],
+                                    padding=zoom["padding"], steps=zoom["steps"],
+                                    channel_names=zoom["channel_names"])),
+        Picture("batchnorm-letters-cnn", "Batch normalization", f"Channel {norm['channel'] + 1} "
+                "of the letters CNN's first conv layer over one batch of 64 letters: before, "
+                "normalized, and scaled and shifted by the learned gamma and beta.",
+                draw.draw_batchnorm(norm["before"], norm["gamma"], norm["beta"],
+                                    eps=norm["eps"])),
+    ]
+
+
+def lesson_pictures(network: Any, shapes: Any) -> list[Picture]:
+    """Return the course's concept pictures from the trained shapes MLP and real numbers."""
+    from nnstudio.data import BROKEN_SQUARE, SHAPE_BITMAPS
+    from nnstudio.lessons import gradient_norms, lr_schedules, neuron_numbers
+
+    names = list(shapes.class_names)
+    one = neuron_numbers(network, np.asarray(BROKEN_SQUARE, dtype=np.float32))
+    probabilities = network.predict_proba(np.asarray(SHAPE_BITMAPS["square"],
+                                                     dtype=np.float32).reshape(-1))[0]
+    return flattening_pictures() + [
+        Picture("neuron-shapes-mlp", "One neuron at work", f"Hidden 1, neuron {one['neuron'] + 1} "
+                "of the trained shapes MLP for the broken square: each input times its weight, "
+                "the sum plus the bias, through relu.",
+                draw.draw_neuron(one["inputs"], one["weights"], one["bias"],
+                                 activation=one["activation"], output=one["output"],
+                                 title=f"shapes MLP, hidden 1 neuron {one['neuron'] + 1}, "
+                                       "broken square")),
+        Picture("cross-entropy-square", "Cross-entropy on one sample", "The trained shapes MLP "
+                "on a square: the one-hot target, the softmax output and the loss.",
+                draw.draw_cross_entropy(probabilities.numpy(), 0, names)),
+        Picture("dropout-shapes-mlp", "Dropout in one training step", "The shapes MLP with "
+                "the neurons one training step switches off (rate 0.2 per layer, seeded).",
+                draw.draw_dropout(network.spec, class_names=names)),
+        Picture("lr-decay", "Learning-rate decay", "The learning rate per epoch for each decay "
+                "kind, read from the schedulers training uses (lr 0.01, 30 epochs).",
+                draw.draw_lr_schedules(lr_schedules(0.01, 30), base_lr=0.01)),
+        Picture("vanishing-gradient", "Vanishing gradient", "Weight-gradient size per layer "
+                "after one backward pass on the shapes, 10 layers of 32: sigmoid against relu.",
+                draw.draw_vanishing_gradient(gradient_norms(shapes))),
+    ]
+
+
+def flattening_pictures() -> list[Picture]:
+    """Return flattening with the pixel-shuffle test: digits MLP and CNN trained on the
+    8x8 digits as they are and with one fixed shuffle of their pixels."""
+    from nnstudio.data import load_dataset
+    from nnstudio.lessons import shuffle_accuracies
+
+    train, test = load_dataset("digits"), load_dataset("digits", part="test")
+    order, accuracies = shuffle_accuracies(train, test, {"MLP (digits-mlp)": "digits-mlp",
+                                                         "CNN (digits-cnn)": "digits-cnn"},
+                                           epochs=6, seed=GALLERY_SEED)
+    image = np.asarray(test.x[0]).reshape(8, 8)
+    return [Picture("flattening-digits", "Flattening, and pixels shuffled", "A digit's 8x8 "
+                    "grid as the 64-value vector an MLP reads, and the same pixels in one fixed "
+                    "shuffled order: test accuracy after 6 epochs on each version (the MLP cannot "
+                    "tell them apart; the CNN's patches lose their neighborhoods).",
+                    draw.draw_flattening(image, order, accuracies=accuracies))]
 
 
 def _try(step: str, make: Callable[[], list[Any]], notes: list[str]) -> list[Any]:
@@ -232,7 +321,8 @@ def build_gallery(out_dir: str | Path, *, train: bool = True, png: bool = True) 
     for picture in pictures:
         written.append(save(picture.svg, out / f"{picture.name}.svg"))
         if png:
-            written.append(save(picture.svg, out / f"{picture.name}.png"))
+            written.append(save(picture.svg, out / f"{picture.name}.png",
+                                png_scale=GALLERY_PNG_SCALE))
     readme = out / "README.md"
     write_atomically(readme, gallery_markdown(pictures, notes, png).encode("utf-8"))
     return written + [readme]

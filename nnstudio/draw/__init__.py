@@ -18,12 +18,17 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from nnstudio.draw.activations import draw_activation_picture
 from nnstudio.draw.data import (draw_first_layer_weights as _first_layer_weights,
                                 draw_grid, draw_kernels as _kernels, draw_mosaic as _mosaic,
                                 draw_onehot, draw_vector)
 from nnstudio.draw.functions import FUNCTION_NAMES, draw_function, draw_softmax
 from nnstudio.draw.functions import draw_history as _history
+from nnstudio.draw.lessons import (draw_batchnorm, draw_conv_zoom, draw_cross_entropy,
+                                   draw_flattening, draw_lr_schedules, draw_neuron,
+                                   draw_training_line, draw_vanishing_gradient, with_dropout)
 from nnstudio.draw.network import draw_neuron_network
 from nnstudio.draw.output import EXTENSIONS, check_path, save
 from nnstudio.draw.planes import draw_plane_network
@@ -35,17 +40,63 @@ STYLES = ("auto", "neurons", "planes")
 
 __all__ = [
     "DATA_PICTURES", "EXTENSIONS", "FUNCTION_NAMES", "STYLES", "NetView",
-    "check_path", "draw_activations", "draw_data", "draw_first_layer_weights", "draw_function",
-    "draw_grid", "draw_history", "draw_kernels", "draw_mosaic", "draw_network", "draw_onehot",
-    "draw_softmax", "draw_vector", "draw_weights", "resolve", "save",
+    "check_path", "draw_activations", "draw_batchnorm", "draw_conv_zoom", "draw_cross_entropy",
+    "draw_data", "draw_dropout", "draw_flattening",
+    "draw_first_layer_weights", "draw_function", "draw_grid", "draw_history", "draw_kernels",
+    "draw_lr_schedules", "draw_mosaic", "draw_network", "draw_neuron", "draw_onehot",
+    "draw_softmax", "draw_training_line", "draw_vanishing_gradient", "draw_vector",
+    "draw_weights", "resolve", "save",
 ]
 
 
-def resolve(net: Any, input: Any = None, class_names: Sequence[str] | None = None) -> NetView:
+def draw_dropout(net: Any, *, seed: int = 0, max_neurons: int = 32, keep: int = 4,
+                 class_names: Sequence[str] | None = None) -> str:
+    """Return SVG text of an MLP as in one training step: each neuron of a layer with
+    dropout switched off with the spec's rate (seeded), its edges gone."""
+    view = with_dropout(resolve(net, None, class_names), seed)
+    if not view.dropped:
+        raise DrawError(f"{view.spec.name!r} has no Dropout after a Dense layer; allowed: a "
+                        "network with dropout, e.g. shapes-mlp")
+    if len(view.spec.input_shape) != 1:
+        raise DrawError("draw_dropout draws MLPs; allowed: a network whose input is a vector")
+    canvas, _ = draw_neuron_network(view, group_stages(view.spec), max_neurons=max_neurons,
+                                    keep=keep)
+    off = sum(int(mask.sum()) for mask in view.dropped.values())
+    canvas.text(20, canvas.height + 4, f"one training step: {off} neurons switched off "
+                "(grey \u00d7), each with its layer's dropout rate; the next step draws again",
+                cls="note", size=11, anchor="start", color="#666666")
+    canvas.grow(canvas.width, canvas.height + 16)
+    return canvas.to_string()
+
+
+def data_spread(data: Any) -> np.ndarray:
+    """Return each input value's standard deviation over `data` (a Dataset or an array
+    of samples): 0 marks pixels that are the same in every sample."""
+    x = np.asarray(getattr(data, "x", data), dtype=float)
+    return x.reshape(len(x), -1).std(axis=0)
+
+
+def course_class_names(spec: Spec, count: int) -> tuple[str, ...] | None:
+    """Return the class names of the data a course preset is made for, when its output
+    size matches (digits 0-9, letters A-Z, the five shapes), else None."""
+    name = spec.name.split("-")[0]
+    if name in ("digits", "mnist") and count == 10:
+        return tuple(str(i) for i in range(10))
+    if name in ("letters", "seed") and count == 26:
+        return tuple(chr(65 + i) for i in range(26))
+    if name == "shapes" and count == 5:
+        return ("square", "rhombus", "plus", "x", "line")
+    return None
+
+
+def resolve(net: Any, input: Any = None, class_names: Sequence[str] | None = None, *,
+            data: Any = None) -> NetView:
     """Return the NetView of `net` (preset, spec, model folder, Model, Network, NetView).
 
     With `input` (an image path, a PIL image or an array), the view also holds every
-    layer's output for it; that needs a trained model.
+    layer's output for it; that needs a trained model. With `data` (the training set),
+    the view knows which input pixels vary (see data_spread). A course preset without
+    names gets its data's class names (digits 0-9, not y1..y10).
     """
     if isinstance(net, NetView):
         view = net
@@ -66,6 +117,14 @@ def resolve(net: Any, input: Any = None, class_names: Sequence[str] | None = Non
                         "allowed: a model folder or a nnstudio.predict.Model; got a spec")
     if class_names is not None:
         view = dataclasses.replace(view, class_names=tuple(str(n) for n in class_names))
+    elif view.class_names is None or all(n == f"y{i + 1}" for i, n in enumerate(view.class_names)):
+        from nnstudio.spec import num_classes
+
+        names = course_class_names(view.spec, num_classes(view.spec))
+        if names is not None:
+            view = dataclasses.replace(view, class_names=names)
+    if data is not None:
+        view = dataclasses.replace(view, input_spread=data_spread(data))
     return view
 
 
@@ -86,14 +145,16 @@ def _style_for(view: NetView, style: str) -> str:
 
 
 def draw_network(net: Any, style: str = "auto", input: Any = None, *, max_neurons: int = 32,
-                 keep: int = 4, class_names: Sequence[str] | None = None) -> str:
+                 keep: int = 4, class_names: Sequence[str] | None = None,
+                 data: Any = None) -> str:
     """Return SVG text of a network: neurons (MLP) or planes (CNN), per `style`.
 
     With a trained model, edges show the weights; with an `input`, neurons and feature
-    maps show what the network computes for it. Layers larger than `max_neurons` show
-    their first and last `keep` neurons around an ellipsis.
+    maps show what the network computes for it, edges weight x activation. Layers larger
+    than `max_neurons` show 2 x `keep` informative neurons around an ellipsis (the most
+    active, inputs that vary in `data`, or the largest weights).
     """
-    view = resolve(net, input, class_names)
+    view = resolve(net, input, class_names, data=data)
     stages = group_stages(view.spec)
     if _style_for(view, style) == "planes":
         return draw_plane_network(view, stages, max_neurons=max_neurons, keep=keep).to_string()
@@ -101,12 +162,12 @@ def draw_network(net: Any, style: str = "auto", input: Any = None, *, max_neuron
 
 
 def draw_activations(model: Any, input: Any, *, max_neurons: int = 32, keep: int = 4,
-                     class_names: Sequence[str] | None = None) -> str:
+                     class_names: Sequence[str] | None = None, data: Any = None) -> str:
     """Return SVG text of one input through a trained model: activations, heatmaps, softmax bars."""
     if input is None:
         raise DrawError("draw_activations needs an input; allowed: an image path, a PIL image "
                         "or an array of the network's input size")
-    view = resolve(model, input, class_names)
+    view = resolve(model, input, class_names, data=data)
     return draw_activation_picture(view, group_stages(view.spec), max_neurons=max_neurons,
                                    keep=keep).to_string()
 
@@ -116,9 +177,10 @@ def draw_kernels(model: Any, layer: int | None = None) -> str:
     return _kernels(resolve(model), layer)
 
 
-def draw_first_layer_weights(model: Any) -> str:
-    """Return SVG text of a trained MLP's first-layer weights, one input-sized image per neuron."""
-    return _first_layer_weights(resolve(model))
+def draw_first_layer_weights(model: Any, *, data: Any = None) -> str:
+    """Return SVG text of a trained MLP's first-layer weights, one input-sized image per neuron
+    (with the training `data`, pixels that never vary in it are marked grey)."""
+    return _first_layer_weights(resolve(model, data=data))
 
 
 def draw_mosaic(dataset: Any, per_class: int = 25) -> str:

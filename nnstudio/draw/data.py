@@ -20,6 +20,7 @@ from nnstudio.draw.view import NetView, square_side
 from nnstudio.errors import DrawError
 
 ON_COLOR = "#b2182b"
+CONSTANT_RGB = (190, 190, 190)  # weights of pixels that never vary in the data
 
 
 def _as_images(array: Any) -> np.ndarray:
@@ -203,7 +204,7 @@ def draw_mosaic(dataset: Any, per_class: int = 25, *, tile: float = 28.0) -> str
 
 
 def draw_weight_tiles(tiles: np.ndarray, *, title: str, caption: str, labels: list[str],
-                      per_row: int, tile: float) -> str:
+                      per_row: int, tile: float, constant: np.ndarray | None = None) -> str:
     """Return SVG text of weight maps (N, H, W) as diverging tiles on one scale, with a colorbar."""
     count = tiles.shape[0]
     rows = -(-count // per_row)
@@ -213,12 +214,17 @@ def draw_weight_tiles(tiles: np.ndarray, *, title: str, caption: str, labels: li
                     title=title)
     canvas.text(20, 24, title, cls="title", size=13, anchor="start", weight="bold")
     canvas.text(20, 42, caption, cls="note", size=11, anchor="start", color=MUTED_COLOR)
-    vmax_all = symmetric_limit(tiles)
+    vmax_all = symmetric_limit(tiles if constant is None else tiles[:, ~constant])
     for n in range(count):
         row, col = divmod(n, per_row)
         x, y = 20 + col * step_x, 58 + row * step_y
-        canvas.image(x, y, tile, tile, diverging_rgb(tiles[n], vmax_all), cls="weights",
-                     index=n, min=fmt_value(tiles[n].min()), max=fmt_value(tiles[n].max()))
+        rgb = diverging_rgb(tiles[n], vmax_all)
+        if constant is not None:
+            rgb[constant] = CONSTANT_RGB
+        canvas.image(x, y, tile, tile, rgb, cls="weights", index=n,
+                     min=fmt_value(tiles[n].min()), max=fmt_value(tiles[n].max()),
+                     tip=f"{labels[n]}: weights {fmt_value(tiles[n].min())} to "
+                         f"{fmt_value(tiles[n].max())}")
         canvas.text(x + tile / 2, y + tile + 13, labels[n], cls="index", size=10,
                     color=MUTED_COLOR)
     draw_colorbar(canvas, 20, 58 + rows * step_y + 16, 160, scale="diverging", vmax=vmax_all,
@@ -252,7 +258,7 @@ def draw_kernels(view: NetView, layer: int | None = None, *, max_filters: int | 
     labels = ([f"{f + 1}" for f in range(shown_f)] if shown_c == 1
               else [f"{f + 1}.{c + 1}" for f in range(shown_f) for c in range(shown_c)])
     per_row = 8 if shown_c == 1 else shown_c
-    title = f"{view.spec.name}, layer {layer} Conv2D: {filters} kernels of {kh}\u00d7{kw}" + (
+    title = f"{view.spec.name}, conv {convs.index(layer) + 1}: {filters} kernels of {kh}\u00d7{kw}" + (
         f" \u00d7 {channels} channels" if channels > 1 else "")
     caption = ("red: positive weight, blue: negative; one scale for the layer"
                + (f"; label filter.channel, first {shown_c} of {channels} input channels"
@@ -282,13 +288,20 @@ def draw_first_layer_weights(view: NetView, *, max_neurons: int = 64) -> str:
                         "picture; allowed: an MLP whose input is a square image")
     shown = min(weights.shape[0], max_neurons)
     tiles = weights[:shown].reshape(shown, height, width)
-    title = (f"{view.spec.name}, layer {dense[0]} Dense: the {inputs} input weights of each "
+    spread = view.input_spread
+    constant = None
+    if spread is not None and np.size(spread) == inputs and not np.all(np.asarray(spread) > 0):
+        # Pixels the same in every training sample: their weights never moved from the start.
+        constant = np.reshape(np.asarray(spread) <= 0, (height, width))
+    title = (f"{view.spec.name}, hidden 1: the {inputs:,} input weights of each "
              f"neuron as a {height}\u00d7{width} image")
     # One scale for all neurons: a neuron that learned a pattern stands out from one that
     # kept its small random start (a per-neuron scale would blow that noise up).
     caption = ("red: positive weight, blue: negative; one scale for the layer"
-               + (f"; first {shown} of {weights.shape[0]} neurons" if shown < weights.shape[0] else ""))
+               + (f"; first {shown} of {weights.shape[0]} neurons" if shown < weights.shape[0] else "")
+               + ("; grey: pixels that never vary in the data (starting weights)"
+                  if constant is not None else ""))
     tile = float(np.clip(4 * max(height, width), 40, 64))
     return draw_weight_tiles(tiles, title=title, caption=caption,
                              labels=[str(n + 1) for n in range(shown)], per_row=16 if tile < 60 else 12,
-                             tile=tile)
+                             tile=tile, constant=constant)

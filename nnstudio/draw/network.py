@@ -206,8 +206,15 @@ def draw_edges(canvas: Canvas, view: NetView, a: Column, b: Column) -> tuple[flo
     source = stage_output(view, a.stage)
     lines = []
     ya, yb = a.ys, b.ys
+    dropped = view.dropped or {}
+    if a.stage.layer in dropped or b.stage.layer in dropped:
+        # A switched-off neuron takes no part in this step: no edge in or out of it.
+        off_a = dropped.get(a.stage.layer, np.zeros(a.stage.size, dtype=bool))
+        off_b = dropped.get(b.stage.layer, np.zeros(b.stage.size, dtype=bool))
+        keep_pairs = ~(np.asarray(off_a)[a.shown][ia] | np.asarray(off_b)[b.shown][jb])
+        ia, jb = ia[keep_pairs], jb[keep_pairs]
     if matrix is None:
-        for k in range(na * nb):
+        for k in range(ia.size):
             i, j = ia[k], jb[k]
             lines.append(f'<line class="edge" x1="{x1}" y1="{fmt(ya[i])}" x2="{x2}" '
                          f'y2="{fmt(yb[j])}" stroke="{NEUTRAL_EDGE}" stroke-width="0.6" '
@@ -276,8 +283,15 @@ def draw_neurons(canvas: Canvas, view: NetView, column: Column) -> str:
         y = float(column.ys[k])
         value = None if values is None else float(values[k])
         extra: dict[str, Any] = {} if value is None else {"value": fmt_value(value)}
-        canvas.circle(column.x, y, RADIUS, cls="neuron", fill=fills[k], layer=layer,
-                      index=index, tip=neuron_tip(view, column, index, value), **extra)
+        off = (view.dropped or {}).get(layer)
+        if off is not None and off[index]:
+            canvas.circle(column.x, y, RADIUS, cls="neuron-dropped", fill="#f2f2f2",
+                          stroke="#aaaaaa", layer=layer, index=index,
+                          tip=neuron_name(column, index) + ": switched off by dropout")
+            canvas.text(column.x, y + 4, "\u00d7", cls="dropped-mark", size=12, color="#aaaaaa")
+        else:
+            canvas.circle(column.x, y, RADIUS, cls="neuron", fill=fills[k], layer=layer,
+                          index=index, tip=neuron_tip(view, column, index, value), **extra)
         if column.role in ("input", "flatten"):
             prefix = "x" if column.role == "input" else ""
             canvas.text(column.x - RADIUS - 4, y + 4, f"{prefix}{index + 1}", cls="index",
@@ -289,13 +303,21 @@ def draw_neurons(canvas: Canvas, view: NetView, column: Column) -> str:
                                 "font-size": 20, "text-anchor": "middle", "fill": MUTED_COLOR,
                                 "data-layer": layer, "data-size": size,
                                 "data-hidden": hidden}, "\u22ee")
-        text = f"{hidden:,} more"
-        width = text_width(text, LABEL_SIZE)
-        canvas.rect(column.x - width / 2 - 2, column.ellipsis_y + 6, width + 4, 14,
-                    cls="more-box", fill="#ffffff")
-        canvas.text(column.x, column.ellipsis_y + 17, text, cls="more", size=LABEL_SIZE,
-                    color=MUTED_COLOR, layer=layer, hidden=hidden)
     return note
+
+
+def draw_hidden_count(canvas: Canvas, column: Column) -> None:
+    """Write "N more" under a column's ellipsis on a white box, over any edge crossing it
+    (drawn after every layer, so no later edge covers it)."""
+    if column.ellipsis_y is None:
+        return
+    hidden = column.stage.size - len(column.shown)
+    text = f"{hidden:,} more"
+    width = text_width(text, LABEL_SIZE)
+    canvas.rect(column.x - width / 2 - 2, column.ellipsis_y + 6, width + 4, 14,
+                cls="more-box", fill="#ffffff")
+    canvas.text(column.x, column.ellipsis_y + 17, text, cls="more", size=LABEL_SIZE,
+                color=MUTED_COLOR, layer=column.stage.layer, hidden=hidden)
 
 
 def text_color_on(fill: str) -> str:
@@ -387,6 +409,8 @@ def draw_column_net(canvas: Canvas, view: NetView, columns: list[Column], *,
             draw_output_labels(canvas, view, column)
         bottom = max(bottom, draw_labels(canvas, column, label_top, note))
         canvas.close_group()
+    for column in columns:
+        draw_hidden_count(canvas, column)
     if not limits:
         return bottom
     gap = columns[1].x - columns[0].x

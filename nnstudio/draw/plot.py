@@ -53,7 +53,7 @@ class Axes:
 
     def draw_frame(self, canvas: Canvas, *, xlabel: str, ylabel: str, title: str,
                    xticks: np.ndarray | None = None, yticks: np.ndarray | None = None,
-                   percent_y: bool = False) -> None:
+                   percent_y: bool = False, power_y: bool = False) -> None:
         """Draw grid, the zero axes or the frame, tick labels, axis labels and the title."""
         xticks = nice_ticks(self.xmin, self.xmax) if xticks is None else xticks
         yticks = nice_ticks(self.ymin, self.ymax) if yticks is None else yticks
@@ -67,7 +67,8 @@ class Axes:
             py = float(self.py(ty))
             canvas.line(self.x, py, self.x + self.w, py, cls="grid", stroke=GRID_COLOR,
                         stroke_width=1)
-            text = f"{round(ty * 100):d}%" if percent_y else number_label(float(ty))
+            text = (f"{round(ty * 100):d}%" if percent_y
+                    else f"1e{int(round(ty))}" if power_y else number_label(float(ty)))
             canvas.text(self.x - 6, py + 4, text, cls="tick", size=11, anchor="end",
                         color=MUTED_COLOR)
         canvas.rect(self.x, self.y, self.w, self.h, cls="frame", fill="none",

@@ -32,6 +32,8 @@ class NetView:
     # Per input value, how much it varies over the training data (std); 0 marks pixels that
     # are the same in every sample, whose first-layer weights never leave their start.
     input_spread: np.ndarray | None = None
+    # Stage layer -> bool mask of neurons switched off by dropout in one training step.
+    dropped: Mapping[int, np.ndarray] | None = None
 
     def weight(self, layer: int) -> np.ndarray | None:
         """Return the weight array of spec layer `layer`, or None without a trained model."""

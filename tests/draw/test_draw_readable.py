@@ -126,3 +126,29 @@ def test_kernels_fit_the_page(name, parse):
 @pytest.mark.parametrize("name", ["letters-mlp", "shapes-mlp", "digits-mlp"])
 def test_first_layer_weights_fit_the_page(name, parse):
     check_readable(draw.draw_first_layer_weights(fake_view(name, with_input=False)), parse)
+
+
+def test_concept_pictures_fit_the_page(parse):
+    rng = np.random.default_rng(0)
+    names = [chr(65 + i) for i in range(26)]
+    pictures = [
+        draw.draw_neuron(rng.random(2500), rng.normal(size=2500), 0.1, activation="relu"),
+        draw.draw_cross_entropy(np.full(26, 1 / 26), 3, names),
+        draw.draw_lr_schedules({"none": [0.01] * 30, "cosine": list(np.linspace(0.01, 0, 30))},
+                               base_lr=0.01),
+        draw.draw_vanishing_gradient({"sigmoid": list(np.logspace(-8, 0, 12)),
+                                      "relu": [0.1] * 12}),
+        draw.draw_training_line(rng.random(64), 3, [str(i) for i in range(10)]),
+        draw.draw_training_line((rng.random(25) > 0.5).astype(float), 1,
+                                ["square", "rhombus", "plus", "x", "line"]),
+        draw.draw_dropout("letters-mlp"), draw.draw_dropout(GENERATED["deep-mlp"] | {
+            "layers": GENERATED["deep-mlp"]["layers"][:3] + [{"type": "Dropout", "rate": 0.5}]
+            + GENERATED["deep-mlp"]["layers"][3:]}),
+        draw.draw_conv_zoom(rng.random((50, 50)), rng.normal(size=(2, 12, 12)), row=20, col=20,
+                            stride=1, padding="same", steps=[[("leaky relu 0.1", 0.5)]] * 2),
+        draw.draw_batchnorm(rng.normal(size=1000), 1.3, -0.2),
+        draw.draw_flattening(rng.random((28, 28)), rng.permutation(784),
+                             accuracies={"MLP (digits-mlp)": (0.97, 0.97)}),
+    ]
+    for svg in pictures:
+        check_readable(svg, parse)
