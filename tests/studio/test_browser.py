@@ -143,10 +143,15 @@ def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
     errors: list[str] = []
     opened.on("pageerror", lambda error: errors.append(str(error)))
     yield opened
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    opened.screenshot(path=str(SCREENSHOTS / f"{request.node.name}.png"), full_page=True)
+    snap(opened, request.node.name)
     context.close()
     assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+def snap(page: Any, name: str) -> None:
+    """Save a full-page screenshot now (the fixture saves one at the end of each test)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
 def open_studio(page: Any, studio: Studio) -> None:
@@ -217,6 +222,7 @@ def test_broken_square_on_the_grid_is_a_square(page: Any, studio: Studio, shapes
     assert page.inner_text("[data-testid=prediction-top]").strip() == "square"
     assert page.locator("[data-testid=probabilities] .prob").count() == 5
     assert page.locator("[data-testid=network-drawing] img").count() == 1
+    snap(page, "broken_square_answer")
     page.click("[data-testid=clear]")
     page.wait_for_selector(READY)
     assert page.inner_text("[data-testid=prediction-top]").strip() == ""
@@ -251,6 +257,27 @@ def test_invalid_design_is_shown_on_its_layer_and_cannot_train(page: Any, studio
     page.wait_for_selector(READY)
     assert "kernel_size" in rows.nth(0).locator(".layer-error").inner_text()
     assert page.locator("[data-testid=train-start]").is_disabled()
+
+
+def test_overfitting_epoch_is_marked_on_the_chart(page: Any, studio: Studio) -> None:
+    open_studio(page, studio)
+    # The chart code of the page itself, fed a history whose validation loss is lowest at
+    # epoch 3 and rises after it while the training loss keeps falling.
+    marked = page.evaluate("""async () => {
+        const { overfitMark } = await import('/static/training.js');
+        const { drawChart } = await import('/static/chart.js');
+        const history = [2.0, 1.5, 1.2, 1.3, 1.5].map((v, i) => ({ epoch: i + 1, loss: 2 - 0.4 * i, val_loss: v }));
+        const mark = overfitMark(history);
+        const falling = overfitMark(history.slice(0, 3));
+        const holder = document.querySelector('[data-testid=chart]');
+        drawChart(holder, { series: [{ label: 'validation', metric: 'loss', color: '#d9480f',
+          points: history.map((e) => [e.epoch, e.val_loss]) }], markers: [mark] });
+        return { mark, falling, lines: holder.querySelectorAll('line.marker').length,
+                 label: holder.querySelector('.marker-label').textContent, points: holder.dataset.points };
+    }""")
+    assert marked["mark"]["x"] == 3 and marked["falling"] is None
+    assert marked["lines"] == 2 and "epoch 3" in marked["label"]  # on the loss and the accuracy panel
+    assert marked["points"] == "5"
 
 
 def test_drawn_sample_is_added_to_a_new_dataset(page: Any, tmp_path: Path) -> None:
@@ -293,13 +320,18 @@ def test_training_letters_grows_the_chart(page: Any, studio: Studio) -> None:
     page.click("[data-testid=train-start]")
     page.wait_for_selector("[data-testid=progress][data-status=running]", timeout=60_000)
     assert page.locator("[data-testid=train-stop]").is_enabled()
-    page.wait_for_selector("[data-testid=progress][data-status=done]", timeout=120_000)
-    page.wait_for_selector(READY)
-
+    page.wait_for_function("new Set(window.chartPoints.filter((n) => n > 0)).size >= 3", timeout=120_000)
     counts = page.evaluate("window.chartPoints")
     growth = [c for c in counts if c > 0]
-    assert len(set(growth)) >= 3, counts  # the chart grew step by step, not all at once
-    assert growth == sorted(growth) and growth[-1] > growth[0], counts
+    assert growth == sorted(growth) and growth[-1] > growth[0], counts  # the chart grew step by step
+
+    # A reloaded page finds the run again and shows all of it, then follows it to its end.
+    page.reload()
+    page.wait_for_selector(READY, timeout=60_000)
+    assert "letters-from-page" in page.inner_text("#run-title")
+    page.wait_for_selector("[data-testid=progress][data-status=done]", timeout=120_000)
+    page.wait_for_selector(READY)
+    assert int(page.get_attribute("[data-testid=chart]", "data-points")) >= growth[-1]
     assert "epoch 3" in page.inner_text("[data-testid=progress]")
     assert page.locator("[data-testid=chart] polyline").count() >= 4  # loss and accuracy, training and validation
     assert page.input_value("[data-testid=model-select]") == "letters-from-page"

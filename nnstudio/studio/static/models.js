@@ -104,6 +104,7 @@ export async function predict(input) {
     if (model) await showPlainDrawing(model);
     return;
   }
+  lastInput = input; // what "add sample" takes, even with no model to ask
   if (!model) return; // drawing samples for a dataset needs no model; the model line says how to get one
   const mine = ++answerSeq;
   const chosen = model;
@@ -115,7 +116,6 @@ export async function predict(input) {
       request("POST", `${base}/drawing.svg`, { ...body, as: "text" }),
     ]);
     if (mine !== answerSeq || model !== chosen) return;
-    lastInput = input;
     lastAnswer = answer;
     showAnswer(answer, chosen);
     showSvg($("#network-drawing"), svg, `network ${chosen.name} with this input`);

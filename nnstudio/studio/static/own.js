@@ -14,6 +14,7 @@ export function initOwnData() {
   $("#dataset-create").addEventListener("click", () => attempt(createDataset, "own"));
   $("#add-sample").addEventListener("click", () => attempt(() => addSample($("#sample-class").value), "own"));
   $("#train-on-dataset").addEventListener("click", () => attempt(trainOnDataset, "own"));
+  $("#sample-files").addEventListener("change", (e) => attempt(() => addFiles([...e.target.files]), "own"));
   $("#sample-dataset").addEventListener("change", () => attempt(showDataset));
   $("#quick-dataset").addEventListener("change", () => showQuickClasses());
   on("datasets", (all) => fillOwnSelects(all));
@@ -56,7 +57,7 @@ async function createDataset() {
 
 // Return the current input as a PNG blob: the drawing, the last upload, or the grid as a tiny image.
 async function inputPng() {
-  const input = (await currentInput()) || lastGivenInput();
+  const input = lastGivenInput() || (await currentInput()); // the last drawing, grid or upload
   if (!input) throw new Error("draw something first (or upload an image in 4 · Draw and test)");
   if (input.kind === "grid") return gridPng(input.grid);
   return input.blob;
@@ -84,6 +85,22 @@ async function addSample(className, datasetName = $("#sample-dataset").value) {
   $("#sample-dataset").value = datasetName;
   await showDataset();
   if (currentDataset()?.name === datasetName) await chooseDataset(datasetName);
+}
+
+// Add image files (any size or kind the preparation reads) as samples of the chosen class.
+async function addFiles(files) {
+  $("#sample-files").value = "";
+  const name = $("#sample-dataset").value;
+  const className = $("#sample-class").value;
+  if (!name || !className) throw new Error("create a dataset and choose a class first");
+  for (const file of files) {
+    await request("POST", `/api/datasets/${enc(name)}/samples?class=${enc(className)}`,
+      { body: file, type: file.type || "application/octet-stream" });
+  }
+  $("#sample-note").textContent = `Added ${plural(files.length, "image")} to ${name} / ${className}.`;
+  await loadDatasets(currentDataset()?.name);
+  $("#sample-dataset").value = name;
+  await showDataset();
 }
 
 // The chosen dataset's samples as thumbnails, each with a delete button.
