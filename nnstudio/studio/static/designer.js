@@ -31,11 +31,11 @@ export function isValid() {
 }
 
 export async function initDesigner() {
-  const layers = await getJSON("/api/layers");
+  const [layers, presetList] = await Promise.all([getJSON("/api/layers"), getJSON("/api/presets")]);
   kinds = layers.types;
   activations = layers.activations;
   paddings = layers.paddings;
-  presets = await getJSON("/api/presets");
+  presets = presetList;
   fillSelect($("#preset-select"), [["", "(empty: build from nothing)"], ...presets.map((p) => [p.name, p.name])]);
   fillSelect($("#new-layer-type"), Object.keys(kinds));
   $("#new-layer-type").value = "Dense";

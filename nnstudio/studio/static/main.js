@@ -21,11 +21,9 @@ async function start() {
     initCanvas(predict);
     on("dataset", (info) => attempt(() => followDataset(info), "designer"));
     on("model-saved", (name) => attempt(() => loadModels(name)));
-    await Promise.all([initDesigner(), initTraining()]);
-    const datasets = await loadDatasets(FIRST_DATASET);
-    await chooseDataset(datasets.some((d) => d.name === FIRST_DATASET) ? FIRST_DATASET : datasets[0].name);
-    await loadModels();
-    await resumeView();
+    const [, , datasets] = await Promise.all([initDesigner(), initTraining(), loadDatasets(FIRST_DATASET)]);
+    const first = datasets.some((d) => d.name === FIRST_DATASET) ? FIRST_DATASET : datasets[0].name;
+    await Promise.all([chooseDataset(first), loadModels(), resumeView()]);
   } finally {
     release();
   }

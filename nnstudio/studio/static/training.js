@@ -165,6 +165,7 @@ function follow(run) {
 }
 
 function ended(me, info) {
+  const news = !me.replay; // a run seen ending now, not one replayed from its log
   me.status = info.status;
   if (info.status === "failed") {
     me.error = info.error || me.error;
@@ -176,7 +177,7 @@ function ended(me, info) {
   }
   me.replay = true; // report the end once
   showStatus();
-  loadRuns().catch(() => {});
+  if (news) loadRuns().catch(() => {}); // not attempt(): it would clear the failure shown above
 }
 
 function runLabel(run) {
