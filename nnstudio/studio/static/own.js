@@ -32,6 +32,7 @@ function fillOwnSelects(all) {
   fillSelect($("#quick-dataset"), own);
   showClasses();
   showQuickClasses();
+  if (!own.length) showDataset(); // says there is none yet
 }
 
 function classesOf(name) {
