@@ -87,7 +87,7 @@ def choose_default_network(source: str, input_shape: Sequence[int], classes: int
             return NetworkChoice(fit_spec_to_data(get_preset(IMAGE_PRESET), shape, classes),
                                  f"{size}: enough for the letters CNN")
         return NetworkChoice(small_cnn(shape, classes),
-                             f"{size} (fewer than {SMALL_DATA:,}): a small CNN, which a few images can train")
+                             f"{size}, fewer than {SMALL_DATA:,}: a small CNN, which a few images can train")
     if len(shape) == 3:
         return NetworkChoice(small_mlp(shape, classes),
                              f"{shape[1]}x{shape[2]} images are small grids: an MLP on their pixels")
@@ -96,7 +96,7 @@ def choose_default_network(source: str, input_shape: Sequence[int], classes: int
         return NetworkChoice(fit_spec_to_data(get_preset(preset), shape, classes),
                              f"the preset made for vectors of {shape[0]} values")
     if not many:
-        return NetworkChoice(small_mlp(shape, classes), f"{size} (fewer than {SMALL_DATA:,}): a small MLP")
+        return NetworkChoice(small_mlp(shape, classes), f"{size}, fewer than {SMALL_DATA:,}: a small MLP")
     return NetworkChoice(fit_spec_to_data(get_preset(preset), shape, classes),
                          f"{size}: the {preset} preset, refitted to {shape[0]} values")
 
