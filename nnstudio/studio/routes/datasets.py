@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import secrets
+import string
 import shutil
 import time
 from pathlib import Path
@@ -18,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from nnstudio.data import DATASET_NAMES, load_dataset
 from nnstudio.data.folders import IMAGE_SUFFIXES
+from nnstudio.data.letters import LETTERS_TRAIN_PER_CLASS
 from nnstudio.data.prepare import to_grey
 from nnstudio.errors import DataError
 from nnstudio.files import write_atomically
@@ -69,6 +71,12 @@ def get_dataset(name: str, state: StudioState = Depends(get_state)) -> dict[str,
 def builtin_info(state: StudioState, name: str) -> dict[str, Any]:
     """Return {"classes", "counts"} of a built-in dataset's training part (loaded once)."""
     key = ("dataset", name)
+    if key not in state.caches and name == "letters":
+        # Letters are drawn on demand, 500 of each by default: their counts are known
+        # without spending seconds drawing 13,000 of them.
+        classes = list(string.ascii_uppercase)
+        state.caches[key] = {"classes": classes, "counts": dict.fromkeys(classes, LETTERS_TRAIN_PER_CLASS),
+                             "samples": LETTERS_TRAIN_PER_CLASS * len(classes)}
     if key not in state.caches:
         data = load_dataset(name, "train")
         counts = data.class_counts().tolist()
