@@ -121,7 +121,10 @@ def main() -> None:
                 print(f"{preset} seed {seed}: {row['seconds']:.1f} s, test {percent(row['test'])}"
                       f" unseen {percent(row['unseen'])} {row['extra']}", flush=True)
     text = write_table(rows, machine_line(), load_before)
-    args.out.write_text(text)
+    # Keep the sections other scripts write below the table (bench/letters_heldout.py).
+    old = args.out.read_text() if args.out.exists() else ""
+    kept = old[old.index("<!-- "):] if "<!-- " in old else ""
+    args.out.write_text(text + ("\n" + kept if kept else ""))
     print(text)
 
 
