@@ -236,12 +236,13 @@ def cnn_lesson_pictures(cnn: Any, sample: np.ndarray, train: Any) -> list[Pictur
 
 def lesson_pictures(network: Any, shapes: Any) -> list[Picture]:
     """Return the course's concept pictures from the trained shapes MLP and real numbers."""
-    from nnstudio.data import BROKEN_SQUARE, SHAPE_BITMAPS
+    from nnstudio.data import BROKEN_SQUARE
     from nnstudio.lessons import gradient_norms, lr_schedules, neuron_numbers
 
     names = list(shapes.class_names)
     one = neuron_numbers(network, np.asarray(BROKEN_SQUARE, dtype=np.float32))
-    probabilities = network.predict_proba(np.asarray(SHAPE_BITMAPS["square"],
+    # The broken square is in no training data: its answer is less sure, its loss not 0.
+    probabilities = network.predict_proba(np.asarray(BROKEN_SQUARE,
                                                      dtype=np.float32).reshape(-1))[0]
     return flattening_pictures() + [
         Picture("neuron-shapes-mlp", "One neuron at work", f"Hidden 1, neuron {one['neuron'] + 1} "
@@ -252,7 +253,8 @@ def lesson_pictures(network: Any, shapes: Any) -> list[Picture]:
                                  title=f"shapes MLP, hidden 1 neuron {one['neuron'] + 1}, "
                                        "broken square")),
         Picture("cross-entropy-square", "Cross-entropy on one sample", "The trained shapes MLP "
-                "on a square: the one-hot target, the softmax output and the loss.",
+                "on the broken square, labeled square: the one-hot target, the softmax output "
+                "and the loss.",
                 draw.draw_cross_entropy(probabilities.numpy(), 0, names)),
         Picture("dropout-shapes-mlp", "Dropout in one training step", "The shapes MLP with "
                 "the neurons one training step switches off (rate 0.2 per layer, seeded).",
@@ -332,7 +334,9 @@ def gallery_markdown(pictures: list[Picture], notes: list[str], png: bool) -> st
     """Return the gallery page: each picture under its heading with its caption."""
     lines = ["# nnstudio gallery", "",
              "Every kind of picture `nnstudio.draw` makes, drawn from the course's own examples. "
-             "Regenerate with `nnstudio gallery docs/gallery` (or `make gallery`).", ""]
+             "Regenerate with `nnstudio gallery docs/gallery` (or `make gallery`).", "",
+             "PNGs are at 1x (at most 1,200 px wide, no text under 11 px) with true colors; "
+             "the SVG beside each is sharp at any size and shows values on hover.", ""]
     for picture in pictures:
         image = f"{picture.name}.png" if png else f"{picture.name}.svg"
         lines += [f"## {picture.title}", "", picture.caption, "",

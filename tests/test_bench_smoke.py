@@ -76,6 +76,9 @@ def test_data_table_reports_rates():
 
 def test_drawing_table_times_every_picture():
     table = rows(draw_speed.table(repeats=1, per_class=2))
-    assert [row[0].split()[0] for row in table] == ["letters-mlp", "letters-cnn", "letters-cnn"]
+    from nnstudio.spec import preset_names
+
+    assert [row[0].split()[0] for row in table] == list(preset_names()) + [
+        "letters-mlp", "letters-cnn", "letters-cnn"]
     for row in table:
         assert float(row[1]) > 0 and float(row[2]) > 0

@@ -12,10 +12,13 @@ from nnstudio.errors import DrawError
 ALWAYS = ["network-shapes-mlp", "network-letters-mlp", "network-letters-cnn", "network-seed-cnn",
           "grid-shapes", "vector-broken-square", "onehot-square", "mosaic-letters",
           "function-sigmoid", "function-tanh", "function-relu", "function-leaky-relu",
-          "function-softmax"]
+          "function-softmax", "training-line-square"]
 TRAINED = ["network-shapes-mlp-trained", "activations-broken-square",
            "network-letters-mlp-trained", "weights-letters-mlp", "history-letters-mlp",
-           "network-letters-cnn-input", "activations-letters-cnn", "kernels-letters-cnn"]
+           "network-letters-cnn-input", "activations-letters-cnn", "kernels-letters-cnn",
+           "neuron-shapes-mlp", "cross-entropy-square", "dropout-shapes-mlp", "lr-decay",
+           "vanishing-gradient", "flattening-digits", "conv-zoom-letters-cnn",
+           "batchnorm-letters-cnn"]
 
 
 def readme_images(readme: str) -> list[str]:

@@ -86,7 +86,7 @@ def draw_neuron(inputs: ArrayLike, weights: ArrayLike, bias: float, *,
                     tip=f"x{i + 1} \u00b7 w{i + 1} = {fmt_value(products[i])}")
     y = top + ROW * len(shown)
     if shown.size < x.size:
-        canvas.text(p_x, y + 14, f"{x.size - shown.size} more inputs: {fmt_value(rest)}",
+        canvas.text(p_x, y + 14, f"{x.size - shown.size} more inputs add {fmt_value(rest)}",
                     cls="rest", size=11, anchor="end", color=MUTED_COLOR)
         y += ROW
     canvas.line(zero_x, top - 4, zero_x, y, cls="axis", stroke="#444444")
@@ -135,7 +135,7 @@ def draw_cross_entropy(probabilities: ArrayLike, target: int,
         draw_probability_row(canvas, label_w + 150, y + 2, float(p[i]), index=i, bar_width=200,
                              height=14, name=name, highlight=on)
     bottom = 62 + ROW * p.size + 16
-    loss = -float(np.log(max(p[target], 1e-12)))
+    loss = max(0.0, -float(np.log(max(p[target], 1e-12))))  # p = 1 gives 0, not -0
     canvas.text(20, bottom + 4, f"loss = \u2212log(p of the target {names[target]}) = "
                 f"\u2212log({p[target]:.4f}) = {loss:.4f}", cls="loss", size=13, anchor="start",
                 weight="bold", value=fmt_value(loss))
@@ -147,7 +147,7 @@ def draw_cross_entropy(probabilities: ArrayLike, target: int,
 
 def draw_series_plot(series: Mapping[str, Sequence[float]], *, title: str, xlabel: str,
                      ylabel: str, log_y: bool = False, first_x: int = 1,
-                     note: str | None = None) -> str:
+                     note: str | None = None, legend: str = "top-right") -> str:
     """Return SVG text of named series over x = first_x, first_x + 1, ... (one line each);
     with `log_y` the y axis is log10 with ticks at powers of ten."""
     if not series:
@@ -172,7 +172,7 @@ def draw_series_plot(series: Mapping[str, Sequence[float]], *, title: str, xlabe
         axes.draw_series(canvas, np.arange(first_x, first_x + values.size), values,
                          color=SERIES_COLORS[k % len(SERIES_COLORS)], name=name)
     axes.draw_legend(canvas, [(name, SERIES_COLORS[k % len(SERIES_COLORS)], None)
-                              for k, name in enumerate(arrays)], corner="top-right")
+                              for k, name in enumerate(arrays)], corner=legend)
     if note:
         canvas.text(20, 405, note, cls="note", size=11, anchor="start", color=MUTED_COLOR)
     return canvas.to_string()
@@ -183,7 +183,7 @@ def draw_lr_schedules(schedules: Mapping[str, Sequence[float]], *, base_lr: floa
     return draw_series_plot(schedules, title=f"learning-rate decay from {base_lr:g}",
                             xlabel="epoch", ylabel="learning rate",
                             note="the rate used in each epoch; decay makes late steps small "
-                                 "and careful")
+                                 "and careful", legend="middle-right")
 
 
 def draw_vanishing_gradient(norms: Mapping[str, Sequence[float]]) -> str:
@@ -193,7 +193,8 @@ def draw_vanishing_gradient(norms: Mapping[str, Sequence[float]]) -> str:
                             xlabel="layer (1 = next to the input)",
                             ylabel="|gradient| (log scale)", log_y=True,
                             note="sigmoid's slope is at most 0.25: each layer back "
-                                 "shrinks the gradient; relu passes it through")
+                                 "shrinks the gradient; relu passes it through",
+                            legend="bottom-right")
 
 
 def draw_training_line(pixels: ArrayLike, label: int, class_names: Sequence[str], *,
@@ -228,10 +229,18 @@ def draw_training_line(pixels: ArrayLike, label: int, class_names: Sequence[str]
                     weight=None if pixel else "bold",
                     color=TEXT_COLOR if pixel else ON_COLOR)
     rows = -(-len(words) // per_line)
+    if len(words) <= per_line:  # one text line: bracket the pixels of each grid row under it
+        for r in range(side):
+            left, right = x0 + r * side * 22 + 3, x0 + (r + 1) * side * 22 - 3
+            canvas.polyline(np.array([[left, 72], [left, 78], [right, 78], [right, 72]]),
+                            cls="row-bracket", stroke=MUTED_COLOR, stroke_width=1, row=r)
+            canvas.text((left + right) / 2, 94, f"row {r + 1}", cls="label", size=11,
+                        color=MUTED_COLOR)
+        rows += 1
     canvas.text(x0, 64 + rows * 22 + 8, f"black: the pixels row by row; red: one bit per class "
                 f"({', '.join(names)}), bit {label + 1} set", cls="note", size=11,
                 anchor="start", color=MUTED_COLOR)
-    canvas.grow(0, max(44 + side * cell + 30, 64 + rows * 22 + 20))
+    canvas.grow(x0 + min(len(words), per_line) * 22 + 20, max(44 + side * cell + 30, 64 + rows * 22 + 20))
     return canvas.to_string()
 
 
@@ -399,9 +408,9 @@ def draw_batchnorm(before: ArrayLike, gamma: float, beta: float, *, eps: float =
         low, high = float(values.min()), float(values.max())
         _histogram(canvas, values, 30 + k * 310, 70, 260, 150, title=head, color=color,
                    low=low, high=high if high > low else low + 1)
-    canvas.text(20, 290, f"{x.size:,} values of one channel; x\u0302 has mean 0 and std 1, then "
-                "the learned \u03b3 and \u03b2 set the scale and shift", cls="note", size=11,
-                anchor="start", color=MUTED_COLOR)
+    canvas.text(20, 290, f"{x.size:,} values of one channel; x\u0302 has mean 0 and std about 1 "
+                "(\u03b5 keeps it a little under), then the learned \u03b3 and \u03b2 set the "
+                "scale and shift", cls="note", size=11, anchor="start", color=MUTED_COLOR)
     canvas.grow(0, 302)
     return canvas.to_string()
 

@@ -104,7 +104,9 @@ class Axes:
         width = 14 + 28 + max(len(name) for name, _, _ in entries) * 7.0
         height = 8 + 18 * len(entries)
         left = self.x + 10 if corner.endswith("left") else self.x + self.w - 10 - width
-        top = self.y + 10 if corner.startswith("top") else self.y + self.h - 10 - height
+        top = (self.y + 10 if corner.startswith("top")
+               else self.y + (self.h - height) / 2 if corner.startswith("middle")
+               else self.y + self.h - 10 - height)
         canvas.rect(left, top, width, height, cls="legend", fill="#ffffff", stroke="#cccccc",
                     stroke_width=1)
         for i, (name, color, dash) in enumerate(entries):

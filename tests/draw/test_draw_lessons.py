@@ -37,7 +37,7 @@ def test_one_neuron_with_many_inputs_keeps_the_exact_total(parse):
     assert sorted(np.abs(shown)) == pytest.approx(list(largest), rel=1e-3)
     z = float((x * w).sum() - 0.5)
     assert f"output = {1 / (1 + math.exp(-z)):.4g}" in picture.texts("step")
-    assert any(t.startswith("19 more inputs") for t in picture.texts("rest"))
+    assert any(t.startswith("19 more inputs add") for t in picture.texts("rest"))
 
 
 def test_one_neuron_needs_as_many_weights_as_inputs():
