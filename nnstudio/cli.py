@@ -200,9 +200,9 @@ def train(data_source: str, model: str | None, out: Path, per_class: int | None,
           overwrite: bool, skip_bad: bool, quiet: bool, **options: Any) -> None:
     """Train a network and save it as a model folder (model.json + weights.safetensors).
 
-    Without --model the network is chosen for the data, and options that neither you nor
-    the network set (epochs, batch size, hold-out) are fitted to it; the plan is printed
-    before training starts.
+    Without --model the network is chosen for the data. Options that neither you nor the
+    network set (epochs, batch size, hold-out) are fitted to the data. What was chosen,
+    and why, is printed before training starts.
     """
     from nnstudio.workflows import checkpoint_folder, train_model
 
