@@ -218,7 +218,7 @@ def draw_edges(canvas: Canvas, view: NetView, a: Column, b: Column) -> tuple[flo
             i, j = ia[k], jb[k]
             lines.append(f'<line class="edge" x1="{x1}" y1="{fmt(ya[i])}" x2="{x2}" '
                          f'y2="{fmt(yb[j])}" stroke="{NEUTRAL_EDGE}" stroke-width="0.6" '
-                         f'stroke-opacity="0.6" data-layer="{layer}" data-from="{a.shown[i]}" '
+                         f'data-layer="{layer}" data-from="{a.shown[i]}" '
                          f'data-to="{b.shown[j]}"/>')
         canvas.raw(lines)
         return None
