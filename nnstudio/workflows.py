@@ -48,6 +48,7 @@ from nnstudio.train import Evaluation, TrainConfig, fit
 from nnstudio.train.budget import DECIDED, TIME_BUDGET_SECONDS, fit_training, measure_step_seconds
 from nnstudio.train.callbacks import DivergenceWatch, TimeLimit, call
 from nnstudio.train.plan import TrainingPlan
+from nnstudio.train.tensors import check_classes
 
 log = logging.getLogger(__name__)
 
@@ -185,6 +186,7 @@ def plan_training(data: str | Path, *, model: str | Path | dict | Spec | None = 
     seed = options.get("seed")
     spec, reason, dataset, skipped = _pick_network(model, data, per_class=per_class,
                                                    seed=0 if seed is None else seed, skip_bad=skip_bad)
+    check_classes(spec, dataset)  # before a plan is shown for a network that cannot train
     first = TrainConfig.from_options(spec.training, **options)  # checks the options before any work
     network = build_model(spec, seed=first.seed)
 

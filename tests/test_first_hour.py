@@ -87,6 +87,13 @@ def test_the_plan_says_what_was_chosen_and_why(tmp_path):
     assert any(line.startswith("note") and "--epochs" in line for line in given.lines())  # 2 steps
 
 
+def test_a_chosen_network_that_cannot_train_on_the_data_is_refused_before_any_plan(tmp_path):
+    data = shape_folder(tmp_path / "mine", 2, seed=0)
+    result = run("train", "--data", data, "--model", "letters-cnn", "--out", tmp_path / "m")
+    assert result.exit_code == 2 and "has 26 units" in result.stderr
+    assert "network" not in result.stdout
+
+
 def test_presets_keep_their_own_tuned_options(tmp_path):
     plan, _ = plan_training("shapes", measure=False)
     assert plan.config.epochs == 80 and plan.config.batch_size == 1
