@@ -50,16 +50,16 @@ class TrainingPlan:
             ("network", f"{self.spec.name}, {count_params(self.spec):,} parameters ({self.network_reason})"),
             ("input", f"{shape}: {_preparation(data)}"),
             ("data", _data_line(data, self.skipped)),
-            ("hold-out", f"{self.held_out} samples" + (f" ({self.reasons['validation']})"
-                                                       if "validation" in self.reasons else "")
-             if self.held_out else f"none ({self.reasons.get('validation', _source('validation', self))})"),
+            ("hold-out", (f"{self.held_out} samples, {c.validation:.0%} of each class" if self.held_out else "none")
+             + f" ({self.reasons.get('validation', _source('validation', self))})"),
             ("epochs", f"{c.epochs} ({self.reasons.get('epochs', _source('epochs', self))}); "
                        f"{self.steps:,} optimizer steps" + (f"; early stopping after {c.patience} epochs without "
                                                             "a better validation loss" if c.patience else "")),
             ("batch", f"{c.batch_size} ({self.reasons.get('batch_size', _source('batch_size', self))})"),
             ("optimizer", f"{c.optimizer}, learning rate {c.learning_rate:g}"
                           + (f" with {c.lr_decay} decay" if c.lr_decay != "none" else "")
-                          + f" ({_source('lr', self)})"),
+                          + f" ({_source('lr', self)})"
+                          + (f"; images changed at every epoch by {c.augment!r}" if c.augment != "none" else "")),
         ]
         if self.steps < FEW_STEPS:
             rows.append(("note", f"only {self.steps} optimizer steps: the network may learn little. "
