@@ -188,7 +188,7 @@ def training_options(command: Any) -> Any:
               help="A preset name or a spec JSON file [default: chosen for the data].")
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="Model folder to write.")
 @click.option("--per-class", type=click.IntRange(min=1), default=None,
-              help="Generated samples per class (built-in datasets).")
+              help="Samples per class: generated for a built-in dataset, the first N of a folder or file.")
 @click.option("--resume", is_flag=True, help="Continue an interrupted run from its last checkpoint.")
 @click.option("--restart", is_flag=True, help="Start over, deleting an interrupted run's checkpoint.")
 @click.option("--overwrite", is_flag=True, help="Replace the model in --out (files nnstudio did not write stay).")
