@@ -241,9 +241,11 @@ def lesson_pictures(network: Any, shapes: Any) -> list[Picture]:
 
     names = list(shapes.class_names)
     one = neuron_numbers(network, np.asarray(BROKEN_SQUARE, dtype=np.float32))
-    # The broken square is in no training data: its answer is less sure, its loss not 0.
-    probabilities = network.predict_proba(np.asarray(BROKEN_SQUARE,
-                                                     dtype=np.float32).reshape(-1))[0]
+    # The trained network is sure even of the broken square (loss 0.0000); one epoch in,
+    # it is not yet, and the loss has something to say.
+    early, _ = _fit("shapes-mlp", shapes, epochs=1, batch_size=16, optimizer="adam", lr=0.01)
+    probabilities = early.predict_proba(np.asarray(BROKEN_SQUARE,
+                                                   dtype=np.float32).reshape(-1))[0]
     return flattening_pictures() + [
         Picture("neuron-shapes-mlp", "One neuron at work", f"Hidden 1, neuron {one['neuron'] + 1} "
                 "of the trained shapes MLP for the broken square: each input times its weight, "
@@ -252,9 +254,10 @@ def lesson_pictures(network: Any, shapes: Any) -> list[Picture]:
                                  activation=one["activation"], output=one["output"],
                                  title=f"shapes MLP, hidden 1 neuron {one['neuron'] + 1}, "
                                        "broken square")),
-        Picture("cross-entropy-square", "Cross-entropy on one sample", "The trained shapes MLP "
-                "on the broken square, labeled square: the one-hot target, the softmax output "
-                "and the loss.",
+        Picture("cross-entropy-square", "Cross-entropy on one sample", "The shapes MLP after "
+                "1 epoch of training on the broken square, labeled square: the one-hot target, "
+                "the softmax output and the loss (the fully trained network gives it 100% and "
+                "loss 0).",
                 draw.draw_cross_entropy(probabilities.numpy(), 0, names)),
         Picture("dropout-shapes-mlp", "Dropout in one training step", "The shapes MLP with "
                 "the neurons one training step switches off (rate 0.2 per layer, seeded).",
