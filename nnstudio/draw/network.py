@@ -15,6 +15,7 @@ colored edges carry a <title> with their values (a browser shows it on hover).
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -374,6 +375,32 @@ def draw_labels(canvas: Canvas, column: Column, top: float, note: str) -> float:
     return top + 14 * len(lines)
 
 
+def draw_layer_strip(canvas: Canvas, view: NetView, column: Column, top: float) -> float:
+    """Under an elided column shown for an input, draw the whole layer's values as one thin
+    strip (neuron 1 at the left, same colors as the neurons; a long layer shows the
+    strongest of each run of neighbors), the shown ones ticked below; return the y below
+    it (`top` when there is nothing to draw)."""
+    values = stage_output(view, column.stage)
+    if values is None or not column.elided:
+        return top
+    flat = values.reshape(-1)
+    # At most 160 strip cells: each shows the strongest neuron of its run of neighbors.
+    runs = np.array_split(np.arange(flat.size), min(flat.size, 160))
+    picks = np.array([run[int(np.argmax(np.abs(flat[run])))] for run in runs])
+    fills, _, _ = neuron_fills(view, dataclasses.replace(column, shown=picks))
+    rgb = np.array([[int(f[i:i + 2], 16) for i in (1, 3, 5)] for f in fills], dtype=np.uint8)
+    width, x, top = 80.0, column.x - 40.0, top + 2
+    canvas.image(x, top, width, 8, rgb[None], cls="layer-strip", layer=column.stage.layer,
+                 tip=f"{column.title}: all {flat.size:,} values, neuron 1 at the left; ticks: "
+                     "the neurons drawn")
+    canvas.rect(x, top, width, 8, cls="frame", fill="none", stroke="#999999", stroke_width=0.5)
+    for index in column.shown.tolist():
+        tx = x + (index + 0.5) / flat.size * width
+        canvas.line(tx, top + 9, tx, top + 13, cls="strip-tick", stroke="#333333",
+                    stroke_width=0.8)
+    return top + 16
+
+
 def draw_skipped(canvas: Canvas, a: Column, b: Column, view: NetView) -> None:
     """Write, between two columns, how many layers a too-deep network leaves out here."""
     middle = (a.x + b.x) / 2
@@ -407,7 +434,8 @@ def draw_column_net(canvas: Canvas, view: NetView, columns: list[Column], *,
         note = draw_neurons(canvas, view, column)
         if column.role == "output":
             draw_output_labels(canvas, view, column)
-        bottom = max(bottom, draw_labels(canvas, column, label_top, note))
+        below = draw_labels(canvas, column, label_top, note)
+        bottom = max(bottom, draw_layer_strip(canvas, view, column, below))
         canvas.close_group()
     for column in columns:
         draw_hidden_count(canvas, column)

@@ -173,3 +173,17 @@ def test_flattening_keeps_every_pixel_in_row_order(parse):
     assert [a.get("data-value") for a in picture.all("accuracy")] == ["0.9", "0.9"]
     with pytest.raises(DrawError, match="permutation"):
         draw.draw_flattening(image, np.zeros(16))
+
+
+def test_elided_layers_shown_for_an_input_get_a_strip_of_the_whole_layer(parse):
+    spec = get_preset("letters-mlp")
+    rng = np.random.default_rng(0)
+    outputs = {-1: rng.random(2500), 1: rng.random(256), 3: rng.random(128), 4: rng.random(64),
+               5: np.full(26, 1 / 26)}
+    picture = parse(draw.draw_network(NetView(spec, None, None, outputs)))
+    strips = picture.all("layer-strip")
+    assert sorted(int(s.get("data-layer")) for s in strips) == [-1, 0, 2, 4]
+    assert len(picture.all("strip-tick")) == 4 * 8
+    # the drawn hidden neurons are the layer's most active ones
+    shown = [int(n.get("data-index")) for n in picture.all("neuron", layer=0)]
+    assert sorted(shown) == sorted(np.argsort(-outputs[1])[:8].tolist())
