@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from nnstudio.draw.lessons import SERIES_COLORS
-from nnstudio.draw.plot import Axes
+from nnstudio.draw.plot import Axes, nice_ticks
 from nnstudio.draw.svg import MUTED_COLOR, Canvas
 
 
@@ -34,4 +34,36 @@ def draw_xy(series: Mapping[str, tuple[Sequence[float], Sequence[float]]], *, ti
     axes.draw_legend(canvas, entries, corner=legend)
     if note:
         canvas.text(20, 405, note, cls="note", size=11, anchor="start", color=MUTED_COLOR)
+    return canvas.to_string()
+
+
+def draw_bars(groups: Sequence[str], series: Mapping[str, Sequence[float]], *, title: str, ylabel: str,
+              percent_y: bool = True, note: str | None = None) -> str:
+    """Return SVG text of grouped bars: one group per label in `groups`, one bar per named
+    series in each, its value written above it."""
+    values = np.array([list(v) for v in series.values()], dtype=float)  # (series, groups)
+    # headroom above the bars for their values and the legend
+    top = 1.0 if percent_y else float(np.nanmax(values)) or 1.0
+    high = top * (1.2 + 0.1 * len(series))
+    canvas = Canvas(640, 440, title=title)
+    axes = Axes(90, 50, 520, 290, 0.0, float(len(groups)), 0.0, high)
+    yticks = nice_ticks(0.0, top)
+    axes.draw_frame(canvas, xlabel="", ylabel=ylabel, title=title, xticks=np.array([]), yticks=yticks,
+                    percent_y=percent_y)
+    slot = axes.w / len(groups)
+    width = slot * 0.8 / len(series)
+    for k, row in enumerate(values):
+        color = SERIES_COLORS[k % len(SERIES_COLORS)]
+        for g, value in enumerate(row):
+            left = axes.x + g * slot + slot * 0.1 + k * width
+            top = float(axes.py(value))
+            canvas.rect(left, top, width - 2, axes.y + axes.h - top, cls="bar", fill=color, stroke=None)
+            label = f"{value:.0%}" if percent_y else f"{value:.3g}"
+            canvas.text(left + width / 2 - 1, top - 4, label, cls="bar-value", size=10, color=MUTED_COLOR)
+    for g, group in enumerate(groups):
+        canvas.text(axes.x + (g + 0.5) * slot, axes.y + axes.h + 16, group, cls="tick", size=11)
+    axes.draw_legend(canvas, [(name, SERIES_COLORS[k % len(SERIES_COLORS)], None) for k, name in enumerate(series)],
+                     corner="top-right")
+    if note:
+        canvas.text(20, 425, note, cls="note", size=11, anchor="start", color=MUTED_COLOR)
     return canvas.to_string()

@@ -258,7 +258,7 @@ def machine() -> str:
 
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else math.nan
     return (f"{platform.machine()} {platform.system()}, {os.cpu_count()} CPUs (load {load:.1f}), "
-            f"{torch.get_num_threads()} torch threads, Python {platform.python_version()}, "
+            f"torch threads: {torch.get_num_threads()}, Python {platform.python_version()}, "
             f"torch {torch.__version__}")
 
 
