@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: studio demo test test-fast lint bench gallery clean
+.PHONY: studio demo test test-fast lint bench gallery guide clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,11 @@ bench: $(STAMP)
 
 gallery: $(STAMP)
 	$(BIN)/nnstudio gallery docs/gallery
+
+# Every experiment's full run (about 10 minutes on 2 cores): tables, findings and figures.
+guide: $(STAMP)
+	for name in $$($(BIN)/nnstudio experiment --list | cut -d' ' -f1); do \
+		$(BIN)/nnstudio experiment $$name --out docs/guide/experiments || exit 1; done
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -145,7 +145,8 @@ def test_overfitting_finding_and_early_stopping():
     assert early_stop([1.0, 0.9, 0.8], patience=3) == (3, 3)
 
     def m(gap, best=10, stop=15):
-        return {"best": s(best), "gap": s(gap - 0.02, gap + 0.02), "accuracy": s(0.9), "stop": s(stop), "stopped_accuracy": s(0.92)}
+        return {"best": s(best), "gap": s(gap - 0.02, gap + 0.02), "accuracy": s(0.9), "stop": s(stop),
+                "stopped_accuracy": s(0.92)}
 
     holds = {(100, 16): m(0.05), (100, 256): m(0.5), (1347, 16): m(0.02), (1347, 256): m(0.06)}
     assert "the course's claim holds" in find(holds, 60)
@@ -173,13 +174,13 @@ def test_vanishing_finding_names_ratios_and_verdict():
 def test_lr_decay_finding():
     from nnstudio.experiments.decay import find
 
-    def m(loss, test):
-        return {"loss": s(loss, loss * 1.01), "wobble": s(0.01), "test": s(test, test + 0.001)}
+    def m(loss, test, wobble=0.001):
+        return {"loss": s(loss, loss * 1.01), "wobble": s(wobble), "test": s(test, test + 0.001)}
 
-    all_lower = {"constant": m(0.1, 0.95), "step": m(0.01, 0.97), "exponential": m(0.02, 0.96),
+    all_lower = {"constant": m(0.1, 0.95, wobble=0.01), "step": m(0.01, 0.97), "exponential": m(0.02, 0.96),
                  "cosine": m(0.005, 0.975)}
     text = find(all_lower)
-    assert "holds for the loss" in text and "cosine's 97.5%" in text
+    assert "holds for the loss" in text and "cosine's 97.5%" in text and "every decay leaves" in text
     some = dict(all_lower, step=m(0.2, 0.9))
     assert "only exponential, cosine of step, exponential, cosine end below" in find(some)
     worse = {n: m(0.2, 0.95) for n in ("step", "exponential", "cosine")}
@@ -204,14 +205,17 @@ def test_batchnorm_finding():
     from nnstudio.experiments.batchnorm import find
 
     def m(epochs):
-        return {"epochs": s(*epochs), "missed": s(0), "test": s(0.95)}
+        return {"epochs": s(*epochs), "missed": s(*(e > 30 for e in epochs)), "test": s(0.95, 0.95)}
 
     faster = {(False, 0.01): m([12, 13]), (True, 0.01): m([4, 5]), (False, 0.1): m([31, 31]),
               (True, 0.1): m([2, 3])}
     text = find(faster, 30)
-    assert "faster at both rates" in text and "not within 30 without" in text
+    assert "faster at both rates" in text and "lr 0.1: not within 30 without" in text
+    assert "Final test accuracy after 30 epochs: lr 0.01 95.0% without, 95.0% with (within noise)" in text
     faster[(True, 0.01)] = m([12, 14])
     assert "faster only at lr 0.1" in find(faster, 30)
+    faster[(False, 0.01)] = m([12, 31])
+    assert "lr 0.01: 1 of 2 runs not within 30 without" in find(faster, 30)
 
 
 def test_mlp_vs_cnn_finding_and_transforms():

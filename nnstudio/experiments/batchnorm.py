@@ -44,18 +44,30 @@ def run(settings: Settings) -> Result:
 
 def find(measured: Mapping[tuple[bool, float], Mapping[str, Stat]], epochs: int) -> str:
     """Return the finding: epochs to the target with and without batch norm at each rate,
-    and whether batch norm was faster (beyond noise) at both."""
-    parts, faster = [], []
-    for lr in sorted({lr for _, lr in measured}):
-        without, with_ = measured[(False, lr)]["epochs"], measured[(True, lr)]["epochs"]
+    whether batch norm was faster (beyond noise) at both, and the final test accuracies."""
+    rates = sorted({lr for _, lr in measured})
+    parts, faster, final = [], [], []
+    for lr in rates:
+        without, with_ = measured[(False, lr)], measured[(True, lr)]
         parts.append(f"lr {lr}: {_epochs(without, epochs)} without, {_epochs(with_, epochs)} with")
-        faster.append(with_.mean < without.mean and not within_noise(with_, without))
-    verdict = ("batch norm is faster at both rates, as the course says" if all(faster)
-               else "batch norm is faster only at " + ", ".join(f"lr {lr}" for lr, f in
-                                                                zip(sorted({lr for _, lr in measured}), faster) if f)
-               if any(faster) else "batch norm is not faster beyond noise here")
-    return f"Epochs to {TARGET:.0%} test accuracy: " + "; ".join(parts) + f"; {verdict}."
+        faster.append(with_["epochs"].mean < without["epochs"].mean
+                      and not within_noise(with_["epochs"], without["epochs"]))
+        final.append(f"lr {lr} {without['test'].mean:.1%} without, {with_['test'].mean:.1%} with"
+                     + (" (within noise)" if within_noise(without["test"], with_["test"]) else ""))
+    if all(faster):
+        verdict = "batch norm is faster at both rates, as the course says"
+    elif any(faster):
+        verdict = "batch norm is faster only at " + ", ".join(f"lr {lr}" for lr, f in zip(rates, faster) if f)
+    else:
+        verdict = "batch norm is not faster beyond noise here"
+    return (f"Epochs to {TARGET:.0%} test accuracy: " + "; ".join(parts) + f"; {verdict}. "
+            f"Final test accuracy after {epochs} epochs: " + "; ".join(final) + ".")
 
 
-def _epochs(value: Stat, epochs: int) -> str:
-    return f"not within {epochs}" if value.mean > epochs else f"{value.mean:.1f}"
+def _epochs(m: Mapping[str, Stat], epochs: int) -> str:
+    runs, missed = len(m["epochs"].values), int(sum(m["missed"].values))
+    if missed == runs:
+        return f"not within {epochs}"
+    if missed:
+        return f"{missed} of {runs} runs not within {epochs}"
+    return f"{m['epochs'].mean:.1f}"

@@ -64,4 +64,9 @@ def find(measured: Mapping[str, Mapping[str, Stat]]) -> str:
     else:
         verdict = "no decay ends below the constant rate's loss, against the course"
     losses = ", ".join(f"{n} {measured[n]['loss'].mean:.3g}" for n in measured)
-    return f"Final training loss: {losses}; {verdict}; {accuracy}."
+    steadier = [n for n in decays if measured[n]["wobble"].mean < base["wobble"].mean
+                and not within_noise(measured[n]["wobble"], base["wobble"])]
+    steady = ("every decay leaves the held-out loss steadier over the last 5 epochs, as the course says"
+              if len(steadier) == len(decays) else
+              f"the held-out loss is steadier late only with {', '.join(steadier) or 'none'} of the decays")
+    return f"Final training loss: {losses}; {verdict}; {steady}; {accuracy}."
