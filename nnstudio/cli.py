@@ -620,16 +620,21 @@ def studio(ctx: click.Context, workspace: Path, host: str, port: int, no_browser
     import socket
     import webbrowser
 
+    import torch
     import uvicorn
 
     from nnstudio.studio.app import create_app
 
     torch_threads = ctx.find_root().params.get("threads")
     app = create_app(workspace, host=host, threads=torch_threads)
+    # The server only predicts one input at a time, several at once in its worker threads:
+    # one torch thread each keeps them from waiting on each other and on the trainings.
+    torch.set_num_threads(1)
     listener = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         listener.bind((host, port))
+        listener.listen(128)  # from here on, a browser that connects waits instead of being refused
     except OSError as error:
         raise click.ClickException(f"cannot listen on {host}:{port} ({error.strerror}). help: choose "
                                    "another --port, or stop the program that uses it") from None

@@ -85,7 +85,7 @@ def create_app(workspace: str | Path, *, host: str = "127.0.0.1", threads: int |
 
     host is the address the server binds: requests must name it (or, on a loopback
     address, localhost) in their Host header. threads sets the torch threads of each
-    training process (None: torch's default)."""
+    training process (None: studio.state.training_threads())."""
     state = StudioState.open(workspace, threads=threads)
 
     @asynccontextmanager

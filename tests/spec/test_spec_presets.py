@@ -15,10 +15,10 @@ from nnstudio.spec import (
     preset_names,
     same_padding,
 )
+from nnstudio.train.config import option_specs
 
-# TrainConfig's field names (nnstudio.train owns the rules for their values).
-TRAIN_OPTIONS = {"epochs", "batch_size", "optimizer", "lr", "momentum", "lr_decay", "decay_rate", "decay_every",
-                 "clip_norm", "validation", "seed", "device", "patience", "weight_decay"}
+# TrainConfig's declared options (nnstudio.train owns the rules for their values).
+TRAIN_OPTIONS = {spec.name for spec in option_specs()}
 
 # Keras' counts (BatchNormalization's moving mean and variance included).
 PARAMS = {
