@@ -1,4 +1,4 @@
-"""Experiments: the shared runner, the registry and CLI verb, two quick runs end to end, and
+"""Experiments: the shared runner, the registry and CLI verb, every experiment's quick run, and
 every experiment's finding computed from made-up numbers (the finding must follow the numbers,
 also when they contradict the course)."""
 
@@ -118,6 +118,27 @@ def test_batchnorm_quick_run_through_the_cli(tmp_path):
     written = json.loads((tmp_path / "batchnorm.json").read_text())
     assert len(written["rows"]) == 4
     assert all(math.isfinite(v["test"]) for v in written["numbers"]["measured"].values())
+
+
+LETTERS = {"activations", "stride-and-channels"}  # these pay the letters generator's start-up
+
+
+def finite_numbers(value) -> list[float]:
+    if isinstance(value, dict):
+        return [v for item in value.values() for v in finite_numbers(item)]
+    if isinstance(value, (list, tuple)):
+        return [v for item in value for v in finite_numbers(item)]
+    return [float(value)] if isinstance(value, (int, float)) and not isinstance(value, bool) else []
+
+
+@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if n in LETTERS else n
+                                  for n in EXPERIMENTS if n not in ("lr-decay", "batchnorm")])
+def test_every_experiment_runs_quick_with_finite_numbers(name, tmp_path):
+    result = run_experiment(name, quick=True, out=tmp_path)
+    check_written(result, tmp_path, rows=len(result.rows))
+    assert result.rows and result.figures and result.finding.endswith(".")
+    numbers = finite_numbers(result.numbers)
+    assert numbers and all(math.isfinite(v) for v in numbers)
 
 
 # ---- findings from made-up numbers -----------------------------------------------------
