@@ -5,6 +5,7 @@ also when they contradict the course)."""
 from __future__ import annotations
 
 import importlib
+import re
 import json
 import math
 
@@ -281,3 +282,22 @@ def test_stride_finding():
                  "stride 2, 32-64 channels": m(330000, 0.9, 0.9), "stride 1, 8-16 channels": m(1e6, 1.4, 0.7)})
     assert "costs 7.0x the time and 14.3x the weights" in text and "90.5% against 80.5%" in text
     assert "more channels buy accuracy, as the course says" in text
+
+
+def test_every_command_in_the_guide_names_a_real_verb_and_experiment():
+    from pathlib import Path
+
+    guide = Path(__file__).resolve().parents[1] / "docs" / "guide" / "README.md"
+    commands = [line.split("#")[0].split()[2:] for line in guide.read_text().splitlines()
+                if line.startswith("$ nnstudio ")]
+    assert len(commands) > 10
+    for words in commands:
+        assert words[0] in main.commands, words
+        if words[0] == "experiment" and not words[1].startswith("-"):
+            assert words[1] in EXPERIMENTS, words
+    shown = {words[1] for words in commands if words[0] == "experiment" and words[1] in EXPERIMENTS}
+    assert shown == set(EXPERIMENTS)  # every experiment has its section
+    images = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", guide.read_text())
+    assert len(images) >= len(EXPERIMENTS)
+    for image in images:
+        assert (guide.parent / image).is_file(), image
