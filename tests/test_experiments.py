@@ -45,6 +45,14 @@ def test_settings_seeds_and_pick():
     assert Settings(quick=True).pick(30, 3) == 3 and Settings().pick(30, 3) == 30
 
 
+def test_epochs_text_counts_runs_that_never_reach():
+    from nnstudio.experiments.runner import epochs_text
+
+    assert epochs_text([5, 7, None]) == "6.0 ± 1.0 (1 of 3 never)"
+    assert epochs_text([None, None]) == "never"
+    assert epochs_text([4]) == "4.0"
+
+
 def test_first_epoch_reaching():
     assert first_epoch_reaching([0.5, 0.94, 0.95, 0.99], 0.95) == 3
     assert first_epoch_reaching([0.5, 0.6], 0.95) is None
@@ -167,7 +175,7 @@ def test_overfitting_finding_and_early_stopping():
     assert early_stop([1.0, 0.9, 0.8], patience=3) == (3, 3)
 
     def m(gap, best=10, stop=15):
-        return {"best": s(best), "gap": s(gap - 0.02, gap + 0.02), "accuracy": s(0.9), "stop": s(stop),
+        return {"best": s(best), "rise": s(0.05), "gap": s(gap - 0.02, gap + 0.02), "accuracy": s(0.9), "stop": s(stop),
                 "stopped_accuracy": s(0.92)}
 
     holds = {(100, 16): m(0.05), (100, 256): m(0.5), (1347, 16): m(0.02), (1347, 256): m(0.06)}

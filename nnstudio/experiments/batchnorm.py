@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from nnstudio.experiments.runner import (Result, Settings, Stat, digits, first_epoch_reaching, mean_curve, mlp,
+from nnstudio.experiments.runner import (Result, Settings, Stat, digits, epochs_text, first_epoch_reaching,
+                                         mean_curve, mlp,
                                          stat, train_runs, within_noise)
 
 NAME = "batchnorm"
@@ -28,8 +29,7 @@ def run(settings: Settings) -> Result:
             m = {"epochs": Stat.of([h if h is not None else epochs + 1 for h in hits]),
                  "missed": Stat.of([h is None for h in hits]), "test": stat(runs, lambda r: r.accuracy)}
             measured[(norm, lr)] = m
-            missed = int(sum(m["missed"].values))
-            rows.append(["yes" if norm else "no", lr, m["epochs"].text(1) + (f" ({missed} never)" if missed else ""),
+            rows.append(["yes" if norm else "no", lr, epochs_text(hits),
                          m["test"].text(1, percent=True)])
             curves[f"{'with' if norm else 'without'} BN, lr {lr}"] = mean_curve(runs, lambda r: r.held_accuracy)
     from nnstudio.draw.lessons import draw_series_plot

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from nnstudio.experiments.runner import (Result, Settings, Stat, digits, first_epoch_reaching,
+from nnstudio.experiments.runner import (Result, Settings, Stat, digits, epochs_text, first_epoch_reaching,
                                          mean_curve, mlp, stat, train_runs, within_noise)
 
 NAME = "optimizers"
@@ -36,9 +36,7 @@ def run(settings: Settings) -> Result:
         seconds = Stat.of([r.seconds * (h or epochs) / epochs for r, h in zip(runs, hits)])
         reached[name] = {"epochs": epochs_to, "missed": sum(h is None for h in hits),
                          "accuracy": stat(runs, lambda r: r.accuracy)}
-        missed = reached[name]["missed"]
-        rows.append([name, ", ".join(f"{k} {v}" for k, v in options.items() if k != "optimizer"),
-                     epochs_to.text(1) + (f" ({missed} of {len(runs)} never)" if missed else ""),
+        rows.append([name, ", ".join(f"{k} {v}" for k, v in options.items() if k != "optimizer"), epochs_text(hits),
                      seconds.text(2), reached[name]["accuracy"].text(1, percent=True),
                      stat(runs, lambda r: r.history[-1]["loss"]).text(3)])
         curves[name] = mean_curve(runs, lambda r: r.held_accuracy)

@@ -30,8 +30,9 @@ def run(settings: Settings) -> Result:
     sizes = settings.pick([10, 30, None], [10, None])  # images per class; None: all (about 135)
     epochs = settings.pick(60, 12)
     test = digits("test")
-    columns = ["train images", "hidden units", "held-out loss lowest at epoch", "final loss gap (held-out - train)",
-               "final test accuracy", f"early stopping (patience {PATIENCE}): stops at / accuracy"]
+    columns = ["train images", "hidden units", "held-out loss lowest at epoch", "then rises by",
+               "final loss gap (held-out - train)", "final test accuracy",
+               f"early stopping (patience {PATIENCE}): stops at / accuracy"]
     rows, measured, curves = [], {}, {}
     for per_class in sizes:
         train = digits("train", per_class)
@@ -41,11 +42,13 @@ def run(settings: Settings) -> Result:
             stops = [early_stop(r.held_loss) for r in runs]
             m = {"best": Stat.of([b for _, b in stops]),
                  "gap": stat(runs, lambda r: r.held_loss[-1] - r.history[-1]["loss"]),
+                 "rise": stat(runs, lambda r: r.held_loss[-1] - min(r.held_loss)),
                  "accuracy": stat(runs, lambda r: r.accuracy),
                  "stop": Stat.of([s for s, _ in stops]),
                  "stopped_accuracy": Stat.of([r.held_accuracy[b - 1] for r, (_, b) in zip(runs, stops)])}
             measured[(len(train), width)] = m
-            rows.append([len(train), width, m["best"].text(1), m["gap"].text(3), m["accuracy"].text(1, percent=True),
+            rows.append([len(train), width, m["best"].text(1), m["rise"].text(3), m["gap"].text(3),
+                         m["accuracy"].text(1, percent=True),
                          f"{m['stop'].mean:.0f} / {m['stopped_accuracy'].text(1, percent=True)}"])
             if width == widths[-1] and per_class in (sizes[0], sizes[-1]):
                 curves[f"train, {len(train)} images"] = mean_curve(runs, lambda r: r.column("loss"))
@@ -82,7 +85,8 @@ def find(measured: Mapping[tuple[int, int], Mapping[str, Stat]], epochs: int) ->
         verdict = "neither less data nor more units widen the gap here, against the course"
     saving = 1 - small["stop"].mean / epochs
     return (f"With {sizes[0]} training images and {widths[-1]} units, held-out loss is lowest at epoch "
-            f"{small['best'].mean:.0f} of {epochs} and ends {small['gap'].mean:.2f} above training loss "
+            f"{small['best'].mean:.0f} of {epochs}, rises {small['rise'].mean:.3f} after it, and ends "
+            f"{small['gap'].mean:.2f} above training loss "
             f"({widths[0]} units: {narrow['gap'].mean:.2f}; {sizes[-1]} images: {big['gap'].mean:.2f}); "
             f"early stopping would end at epoch {small['stop'].mean:.0f} ({saving:.0%} fewer epochs) with "
             f"{small['stopped_accuracy'].mean:.1%} test accuracy against {small['accuracy'].mean:.1%} at the end; "

@@ -227,6 +227,15 @@ def mean_curve(runs: Sequence[Run], measure: Callable[[Run], Sequence[float]]) -
     return [float(v) for v in np.mean(np.array([list(measure(run)) for run in runs], dtype=float), axis=0)]
 
 
+def epochs_text(hits: Sequence[int | None]) -> str:
+    """Return the table cell for the epochs at which runs reached a target: the mean ± spread
+    of the runs that did, and how many never did."""
+    reached = [h for h in hits if h is not None]
+    missed = len(hits) - len(reached)
+    text = Stat.of(reached).text(1) if reached else "never"
+    return text + (f" ({missed} of {len(hits)} never)" if missed and reached else "")
+
+
 def first_epoch_reaching(curve: Sequence[float], target: float) -> int | None:
     """Return the first epoch (1-based) whose value is at least target, or None."""
     return next((i + 1 for i, v in enumerate(curve) if v >= target), None)
