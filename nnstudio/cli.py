@@ -630,7 +630,11 @@ def studio(ctx: click.Context, workspace: Path, host: str, port: int, no_browser
     # The server only predicts one input at a time, several at once in its worker threads:
     # one torch thread each keeps them from waiting on each other and on the trainings.
     torch.set_num_threads(1)
-    listener = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    # IPPROTO_TCP named, not left 0: asyncio turns Nagle's algorithm off only on sockets
+    # that say they are TCP, and with it on every answer on a kept-alive connection
+    # waited 40 ms for the browser's delayed acknowledgement.
+    listener = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM,
+                             socket.IPPROTO_TCP)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         listener.bind((host, port))
