@@ -33,6 +33,7 @@ import limit  # noqa: E402
 import predict_speed  # noqa: E402
 import train_speed  # noqa: E402
 import checkpoint_cost  # noqa: E402
+import studio_speed  # noqa: E402
 from machine import load_average, machine_line, median_seconds  # noqa: E402
 
 
@@ -56,13 +57,15 @@ class Sizes:
     data_calls: int = 200
     draw_repeats: int = 5
     process_repeats: int = 7
+    studio_seconds: float = 20.0  # of prediction load, with and without pacing
+    studio_repeats: int = 3
 
 
 FULL = Sizes()
 QUICK = Sizes(repeats=1, overhead_letters=10, overhead_epochs=1, accuracy_letters=10, seed_cap=5.0,
               accuracy_epochs=1, digits_epochs=2, limit_seconds=0.2, limit_repeats=1, predict_calls=30,
               predict_batch=100, data_letters=52, data_calls=20, draw_repeats=1,
-              process_repeats=1)
+              process_repeats=1, studio_seconds=2.0, studio_repeats=1)
 
 
 def choose_threads(setting: str) -> list[str]:
@@ -100,10 +103,12 @@ def sections(sizes: Sizes) -> list[tuple[str, list[str]]]:
                 predict_speed.table(network, sizes.predict_calls, sizes.predict_batch)))
     out.append(("5. Data: letter generation and image preparation",
                 data_speed.table(sizes.data_letters, sizes.data_calls)))
-    out.append(("6. Drawing: the two big course networks as SVG and PNG",
+    out.append(("6. Drawing: every preset and the two big course networks as SVG and PNG",
                 draw_speed.table(sizes.draw_repeats)))
     out.append(("7. Whole processes: `nnstudio train` against a bare PyTorch script",
                 checkpoint_cost.table(sizes.process_repeats)))
+    out.append(("8. The studio: predictions under load, live reports, page load, training",
+                studio_speed.table(seconds=sizes.studio_seconds, repeats=sizes.studio_repeats)))
     return out
 
 

@@ -176,23 +176,29 @@ def main() -> None:
                         help="seconds between one client's requests, as a person drawing sends them [0.25]")
     parser.add_argument("--threads", type=int, default=1, help="torch threads of every training [1]")
     args = parser.parse_args()
+    print("\n".join(table(args.clients, args.seconds, args.every, args.repeats, args.threads)))
+
+
+def table(clients: int = 16, seconds: float = 20.0, every: float = 0.25, repeats: int = 3,
+          threads: int = 1) -> list[str]:
+    """Start a studio on a new workspace with a trained letters model, measure; return markdown lines."""
     import torch
 
-    torch.set_num_threads(args.threads)
+    torch.set_num_threads(threads)
     from nnstudio.workflows import train_model
 
+    args = argparse.Namespace(clients=clients, seconds=seconds, every=every, repeats=repeats, threads=threads)
     with tempfile.TemporaryDirectory() as tmp:
         workspace = Path(tmp) / "workspace"
         train_model("letters", out=workspace / "models" / "letters", per_class=100, epochs=1)
-        studio = Studio(workspace, args.threads)
+        studio = Studio(workspace, threads)
         try:
-            lines = measure(studio.url, args, workspace, Path(tmp))
+            return measure(studio.url, args, Path(tmp))
         finally:
             studio.close()
-    print("\n".join(lines))
 
 
-def measure(url: str, args: argparse.Namespace, workspace: Path, tmp: Path) -> list[str]:
+def measure(url: str, args: argparse.Namespace, tmp: Path) -> list[str]:
     """Run every measurement against the studio at url; return the markdown lines."""
     pngs = letter_pngs(64)
     with httpx.Client(base_url=url, timeout=60.0) as client:
