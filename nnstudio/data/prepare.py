@@ -222,6 +222,9 @@ def _to_uint8(a: np.ndarray) -> np.ndarray:
     return np.clip(np.rint(g), 0, 255).astype(np.uint8)
 
 
+SMALL_GRID = 8  # networks whose input is under this many pixels a side read pictures as grids
+
+
 def prepare_image(image: Any, prep: Preparation) -> np.ndarray:
     """Return `image` as a float32 (H, W) array in [0, 1] with bright ink on black,
     prepared as `prep` says; DataError (naming the file when `image` is a path) if the
@@ -239,11 +242,16 @@ def prepare_image(image: Any, prep: Preparation) -> np.ndarray:
 def _prepare(image: Any, prep: Preparation) -> np.ndarray:
     grey = to_grey(image)
     H, W = prep.size
+    read_as_picture = not isinstance(image, np.ndarray)
+    if not prep.crop and max(H, W) < SMALL_GRID and grey.shape != (H, W):
+        # A small grid drawn larger (a 40x40 square outline): its strokes touch the
+        # border, which then looks like paper; at the grid's own size grid_ink can tell.
+        grey, read_as_picture = _resize(grey, W, H), True
     if not prep.crop and grey.shape == (H, W):
         # A grid at the network's own size (the 5x5 shapes): a square fills the border,
         # so the border cannot tell paper from ink. Arrays are data (ink bright);
         # pictures may be either way round, see grid_ink.
-        ink = grey.copy() if isinstance(image, np.ndarray) else grid_ink(grey)
+        ink = grid_ink(grey) if read_as_picture else grey.copy()
         peak = float(ink.max())
         if peak < MIN_INK_CONTRAST:
             raise DataError("the image has no ink: every pixel is blank")

@@ -190,3 +190,13 @@ def test_prepare_is_fast():
             prepare_image(img, LETTERS)
         best = min(best, (time.perf_counter() - start) / 100)
     assert best < 1e-3
+
+
+@pytest.mark.parametrize("light_on_dark", [False, True])
+def test_a_small_grid_drawn_larger_is_read_right_though_its_strokes_touch_the_border(light_on_dark):
+    # The broken square at 8 pixels a cell fills most of the picture's border with ink.
+    prep = Preparation(size=(5, 5), margin=0, crop=False)
+    grid = np.asarray(BROKEN_SQUARE, dtype=np.float32)
+    ink = np.kron(grid, np.ones((8, 8), np.float32))
+    picture = Image.fromarray(((ink if light_on_dark else 1 - ink) * 255).astype(np.uint8))
+    np.testing.assert_allclose(prepare_image(picture, prep), grid, atol=1e-6)
