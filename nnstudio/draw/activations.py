@@ -81,6 +81,7 @@ def draw_heatmap_rows(canvas: Canvas, view: NetView, stages: list[Stage], x: flo
         label = stack_label(stack)
         notes = stack.stage.notes()
         title = f"{label[0]}: {label[1]}" + (f", {', '.join(notes)}" if notes else "")
+        canvas.open_group({"class": "layer", "data-layer": stack.stage.layer, "data-name": label[0]})
         canvas.text(x, y + 12, title, cls="layer-label", size=12, anchor="start",
                     weight="bold", layer=stack.stage.layer)
         bar_x = max(x + text_width(title, 12) + 20, x + TILES_PER_ROW * (TILE + TILE_GAP) - 130)
@@ -104,6 +105,7 @@ def draw_heatmap_rows(canvas: Canvas, view: NetView, stages: list[Stage], x: flo
             canvas.text(x, y + 11, f"channels 1-{shown} of {stack.channels} shown",
                         cls="note", size=11, anchor="start", color=MUTED_COLOR)
             y += 14
+        canvas.close_group()
         y += 24
     return y
 

@@ -88,3 +88,17 @@ def test_missing_image_file_is_a_data_error_as_in_predict(tmp_path):
     network = build_model("letters-cnn", seed=0)
     with pytest.raises(DataError, match="no such image"):
         draw_activations(network, tmp_path / "missing.png")
+
+
+
+def test_every_heatmap_row_is_one_named_layer_group():
+    import xml.etree.ElementTree as ET
+
+    svg = draw_activations(build_model("letters-cnn", seed=0), letter_t())
+    ns = "{http://www.w3.org/2000/svg}"
+    groups = [g for g in ET.fromstring(svg).iter(f"{ns}g") if g.get("class") == "layer"]
+    rows = {int(g.get("data-layer")): g for g in groups if g.find(f"{ns}image[@class='heatmap']") is not None}
+    assert sorted(rows) == [0, 3, 6]
+    for layer, group in rows.items():
+        assert group.get("data-name", "").startswith("conv")
+        assert all(int(tile.get("data-layer")) == layer for tile in group.iter(f"{ns}image"))
