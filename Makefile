@@ -35,10 +35,13 @@ bench: $(STAMP)
 gallery: $(STAMP)
 	$(BIN)/nnstudio gallery docs/gallery
 
-# Every experiment's full run (about 10 minutes on 2 cores): tables, findings and figures.
+# Every experiment's full run (about 10 minutes on 2 cores): tables, findings and figures;
+# then the guide's own figures (it trains the shapes MLP and the letters CNN into
+# build/guide/ once, and reuses them after).
 guide: $(STAMP)
 	for name in $$($(BIN)/nnstudio experiment --list | cut -d' ' -f1); do \
 		$(BIN)/nnstudio experiment $$name --out docs/guide/experiments || exit 1; done
+	PYTHON=$(BIN)/python sh docs/guide/figures.sh $(BIN)/nnstudio
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

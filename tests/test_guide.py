@@ -1,0 +1,125 @@
+"""Every `$ nnstudio ...` command shown in docs/guide/README.md runs.
+
+The commands run for real, in the guide's own words, in a temporary folder. The few that
+train for minutes run with a cheap substitute (fewer epochs or samples, listed in CHEAP),
+and the few that cannot run in a test are listed in SKIPPED with the reason. Where a
+command's output does not depend on a trained model, the lines the guide shows for it must
+be what the command prints today.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+
+import numpy as np
+from click.testing import CliRunner
+from PIL import Image
+
+from nnstudio.cli import main
+from nnstudio.data import BROKEN_SQUARE
+
+GUIDE = Path(__file__).resolve().parents[1] / "docs" / "guide" / "README.md"
+
+# Commands (as shown, comment removed) that a test cannot afford, and why.
+SKIPPED = {
+    # Full experiments take 10 to 60 s each on 2 cores; tests/test_experiments.py runs
+    # every experiment with --quick and checks its table.
+    **{f"experiment {name}": "full experiment run (minutes in all)" for name in (
+        "optimizers", "overfitting", "vanishing-gradient", "lr-decay", "dropout",
+        "activations", "mlp-vs-cnn", "stride-and-channels", "batchnorm")},
+    "experiment dropout --quick": "covered by tests/test_experiments.py (--quick, each experiment)",
+    "experiment dropout --seed 7 --out my-results": "a full experiment run, with another seed",
+}
+
+# Commands that take long as shown, and the cheap command run in their place. The shapes
+# path still trains and predicts for real; the letters commands read 5 generated letters per
+# class (a folder the test writes first) instead of generating the 13,000 of `letters`, and
+# the letters CNN trains for 1 epoch: enough for the pictures drawn from it.
+LETTERS = "--data letters-small"
+CHEAP = {
+    "train --data shapes.dat --out runs/shapes": "train --data shapes.dat --out runs/shapes --epochs 3",
+    "train --data letters --out runs/letters": f"train {LETTERS} --model letters-cnn --out runs/letters --epochs 1",
+    "draw-lesson conv-zoom --model runs/letters --data letters --out conv-zoom.png":
+        f"draw-lesson conv-zoom --model runs/letters {LETTERS} --out conv-zoom.png",
+    "draw-lesson batchnorm --model runs/letters --data letters --out batchnorm.png":
+        f"draw-lesson batchnorm --model runs/letters {LETTERS} --out batchnorm.png",
+    "test runs/letters --data letters": f"test runs/letters {LETTERS}",
+}
+
+
+def shown_commands() -> list[tuple[str, list[str]]]:
+    """Each `$ nnstudio` line of the guide (without `nnstudio` and any comment), with the
+    output lines shown under it."""
+    commands: list[tuple[str, list[str]]] = []
+    in_block = False
+    current: list[str] | None = None
+    for line in GUIDE.read_text().splitlines():
+        if line.startswith("```"):
+            in_block = not in_block
+            current = None
+            continue
+        if not in_block:
+            continue
+        if line.startswith("$ "):
+            current = None
+            if line.startswith("$ nnstudio "):
+                command = line[len("$ nnstudio "):].split("  #")[0].strip()
+                current = []
+                commands.append((command, current))
+        elif current is not None:
+            current.append(line.rstrip())
+    return commands
+
+
+def write_broken_square(folder: Path) -> None:
+    """broken.txt as the guide's `echo` line writes it, broken.png as the same square."""
+    echo = re.search(r'^\$ echo "([01 ]+)" > broken\.txt$', GUIDE.read_text(), re.MULTILINE)
+    assert echo, "the guide writes broken.txt with an echo line"
+    pixels = [float(v) for v in echo.group(1).split()]
+    assert pixels == np.asarray(BROKEN_SQUARE).ravel().tolist()  # the course's broken square
+    (folder / "broken.txt").write_text(echo.group(1) + "\n")
+    Image.fromarray((np.asarray(BROKEN_SQUARE) * 255).astype("uint8")).save(folder / "broken.png")
+
+
+def run(command: str) -> str:
+    args = shlex.split(CHEAP.get(command, command))
+    result = CliRunner().invoke(main, ["--threads", "1", *args], catch_exceptions=False)
+    assert result.exit_code == 0, f"nnstudio {command}\n{result.output}"
+    return result.output
+
+
+def test_the_guide_lists_what_it_skips_and_shortens_only_for_commands_it_shows():
+    shown = {command for command, _ in shown_commands()}
+    assert len(shown) > 25
+    assert set(SKIPPED) <= shown, set(SKIPPED) - shown
+    assert set(CHEAP) <= shown, set(CHEAP) - shown
+
+
+def test_every_command_in_the_guide_runs(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write_broken_square(tmp_path)
+    run("data letters --out letters-small --per-class 5")
+    commands = [(c, out) for c, out in shown_commands() if c not in SKIPPED]
+    # data files, then models, as later commands read them (the guide draws the letters
+    # CNN's first layer before the section that trains it); then the rest in its order
+    def stage(item: tuple[str, list[str]]) -> int:
+        return 0 if item[0].startswith("data ") else 1 if item[0].startswith("train ") else 2
+
+    ordered = sorted(commands, key=stage)  # stable: the guide's order within a stage
+    assert any(c.startswith("predict runs/shapes ") for c, _ in ordered)
+    ran = 0
+    for command, shown in ordered:
+        output = run(command)
+        ran += 1
+        if command in CHEAP or "runs/" in command:
+            continue  # its numbers come from a model trained here, not the guide's
+        printed = {line.rstrip() for line in output.splitlines()}
+        for line in shown:
+            if line.strip() not in ("", "...") and not line.startswith("$"):
+                assert line in printed, f"nnstudio {command}: the guide shows {line!r}"
+    assert ran == len(commands)
+    assert "square" in run("predict runs/shapes broken.txt --top 3")
+    for picture in re.findall(r"--out (\S+\.png)", GUIDE.read_text()):
+        assert (tmp_path / picture).stat().st_size > 1000, picture
