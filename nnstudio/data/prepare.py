@@ -9,6 +9,7 @@ scaled to fit, centered.
 
 from __future__ import annotations
 
+import io
 import logging
 import warnings
 from dataclasses import dataclass
@@ -109,30 +110,39 @@ def open_image(path: str | Path) -> Image.Image:
     path = Path(path)
     if not path.is_file():
         raise DataError(f"{path}: no such image file")
+    return decode_image(path, str(path))
+
+
+def decode_image(source: Path | io.BytesIO, where: str, formats: tuple[str, ...] | None = None) -> Image.Image:
+    """Return the image decoded from source (a path or the bytes of a file), upright as
+    its EXIF says; DataError starting with `where` if it is not an image (or not one of
+    `formats`), truncated, or larger than MAX_IMAGE_PIXELS, checked before decoding."""
     with warnings.catch_warnings():
         # PIL only warns for moderately large images; make every bomb signal an error.
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
-            with Image.open(path) as img:
+            with Image.open(source) as img:
+                if formats is not None and img.format not in formats:
+                    raise DataError(f"{where}: image format {img.format}; allowed: {', '.join(formats)}")
                 pixels = img.width * img.height
                 if pixels > MAX_IMAGE_PIXELS:
-                    raise DataError(_bomb_message(path, f"{img.width}x{img.height}"))
+                    raise DataError(_bomb_message(where, f"{img.width}x{img.height}"))
                 img.load()
                 if img.getexif().get(_EXIF_ORIENTATION, 1) != 1:
                     # Phone photos store their rotation in EXIF; show them upright.
                     return ImageOps.exif_transpose(img)
                 return img
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-            raise DataError(_bomb_message(path, str(exc).split(" pixels")[0])) from None
+            raise DataError(_bomb_message(where, str(exc).split(" pixels")[0])) from None
         except DataError:
             raise
         except (OSError, SyntaxError, ValueError, EOFError, MemoryError) as exc:
-            raise DataError(f"{path}: cannot read the image ({exc}); is it a complete PNG/JPEG/BMP/GIF file?") from None
+            raise DataError(f"{where}: not a readable image ({exc}); is it a complete PNG/JPEG/BMP/GIF file?") from None
 
 
-def _bomb_message(path: Path, given: str) -> str:
+def _bomb_message(where: str, given: str) -> str:
     return (
-        f"{path}: image too large ({given} pixels); at most {MAX_IMAGE_PIXELS:,} pixels are read "
+        f"{where}: image too large ({given} pixels); at most {MAX_IMAGE_PIXELS:,} pixels are read "
         "(it may be a decompression bomb); help: scale the image down"
     )
 

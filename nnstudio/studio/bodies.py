@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import warnings
 from typing import Any
 
 import numpy as np
@@ -11,7 +10,7 @@ from fastapi import Request
 from PIL import Image
 from starlette.concurrency import run_in_threadpool
 
-from nnstudio.data import MAX_IMAGE_PIXELS
+from nnstudio.data.prepare import decode_image as read_image
 from nnstudio.errors import DataError
 
 MAX_IMAGE_BYTES = 8 * 1024 * 1024
@@ -78,25 +77,8 @@ def json_input(data: bytes) -> np.ndarray:
 
 
 def decode_image(data: bytes) -> Image.Image:
-    """Return the decoded image in data; DataError when it is empty, not an image, or
-    claims more than MAX_IMAGE_PIXELS (a decompression bomb), before decoding it."""
+    """Return the image in a request body, decoded by the library (size checked before
+    decoding: a decompression bomb is refused); DataError for an empty or unreadable body."""
     if not data:
         raise DataError("empty request body; expected an image (PNG)")
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
-        try:
-            image = Image.open(io.BytesIO(data))
-            if image.format not in IMAGE_FORMATS:
-                raise DataError(f"image format {image.format}; allowed: {', '.join(IMAGE_FORMATS)}")
-            if image.width * image.height > MAX_IMAGE_PIXELS:
-                raise DataError(f"image too large ({image.width}x{image.height} pixels); at most "
-                                f"{MAX_IMAGE_PIXELS:,} pixels are read (it may be a decompression bomb)")
-            image.load()
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-            raise DataError(f"image too large; at most {MAX_IMAGE_PIXELS:,} pixels are read "
-                            "(it may be a decompression bomb)") from None
-        except DataError:
-            raise
-        except (OSError, SyntaxError, ValueError, EOFError) as error:
-            raise DataError(f"the body is not a readable image ({error}); help: send a PNG file") from None
-    return image
+    return read_image(io.BytesIO(data), "the body", IMAGE_FORMATS)
