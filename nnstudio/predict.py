@@ -115,7 +115,7 @@ class Model:
         classes are matched to the model's by name."""
         from nnstudio.train import evaluate  # training code loads only for an evaluation
 
-        data = self._in_model_classes(dataset)
+        data = self.in_model_classes(dataset)
         param = next(self.network.parameters(), None)
         device = str(param.device) if param is not None else "cpu"
         return evaluate(self.network, data, batch_size=batch_size, device=device)
@@ -250,7 +250,7 @@ class Model:
         probabilities = {self.class_names[int(i)]: float(row[int(i)]) for i in chosen}
         return Prediction(label, self.class_names[best], best, float(row[best]), probabilities)
 
-    def _in_model_classes(self, dataset):
+    def in_model_classes(self, dataset):
         """Return dataset relabelled to the model's class order: matched by name, or by
         position when the names differ but the counts agree (a training file without a
         '# classes:' line names its classes "1".."k")."""

@@ -305,7 +305,7 @@ def test_report(model_dir: str | Path, data: str | Path, *, part: str = "test") 
     from nnstudio.draw.evaluation import draw_test_report
 
     model = load(model_dir)
-    dataset = model._in_model_classes(load_training_data(data, model.spec, part=part))
+    dataset = model.in_model_classes(load_training_data(data, model.spec, part=part))
     evaluation = model.evaluate(dataset)
     probabilities = model.probabilities(dataset.x.reshape((len(dataset), *model.spec.input_shape)))
     images = dataset.x[:, 0] if dataset.x.ndim == 4 and dataset.x.shape[1] == 1 else dataset.x

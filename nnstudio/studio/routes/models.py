@@ -193,12 +193,12 @@ def mistakes(name: str, data: str = Query(..., description="A built-in dataset o
     """The model's accuracy, loss and confusion matrix on a dataset, and up to limit
     misclassified samples per cell with what the network received."""
     model = state.models.get(name)
-    dataset = evaluation_data(state, data, part, model.spec)
+    dataset = model.in_model_classes(evaluation_data(state, data, part, model.spec))
     evaluation = model.evaluate(dataset)
     x = dataset.x.reshape((len(dataset),) + tuple(model.spec.input_shape))  # (N, *input_shape)
     probabilities = model.probabilities(x)  # (N, classes)
     predicted = probabilities.argmax(axis=1)
-    truth = in_model_order(model, dataset)
+    truth = dataset.y
     found: list[dict[str, Any]] = []
     per_cell: dict[tuple[int, int], int] = {}
     for i in np.flatnonzero(predicted != truth):
@@ -234,16 +234,6 @@ def evaluation_data(state: StudioState, data: str, part: str, spec: Any) -> Any:
             state.caches.pop(old, None)  # an older version of the same workspace dataset
         state.caches[key] = cached
     return cached
-
-
-def in_model_order(model: Any, dataset: Any) -> np.ndarray:
-    """Return the dataset's labels as indices into the model's classes, matched by name
-    (or by position when the names differ but the counts agree, as Model.evaluate does)."""
-    names = list(dataset.class_names)
-    if all(n in model.class_names for n in names):
-        mapping = np.array([model.class_names.index(n) for n in names], dtype=np.int64)
-        return mapping[dataset.y]
-    return np.asarray(dataset.y)
 
 
 @router.get("/{name}/download", response_class=Response)
