@@ -40,7 +40,7 @@ gallery: $(STAMP)
 # build/guide/ once, and reuses them after).
 guide: $(STAMP)
 	for name in $$($(BIN)/nnstudio experiment --list | cut -d' ' -f1); do \
-		$(BIN)/nnstudio experiment $$name --out docs/guide/experiments || exit 1; done
+		$(BIN)/nnstudio experiment $$name --out docs/experiments || exit 1; done
 	PYTHON=$(BIN)/python sh docs/guide/figures.sh $(BIN)/nnstudio
 
 clean:

@@ -296,7 +296,7 @@ def test_stride_finding():
 def test_every_command_in_the_guide_names_a_real_verb_and_experiment():
     from pathlib import Path
 
-    guide = Path(__file__).resolve().parents[1] / "docs" / "guide" / "README.md"
+    guide = Path(__file__).resolve().parents[1] / "docs" / "guide.md"
     commands = [line.split("#")[0].split()[2:] for line in guide.read_text().splitlines()
                 if line.startswith("$ nnstudio ")]
     assert len(commands) > 10

@@ -1,4 +1,4 @@
-"""Every `$ nnstudio ...` command shown in docs/guide/README.md runs.
+"""Every `$ nnstudio ...` command shown in docs/guide.md runs.
 
 The commands run for real, in the guide's own words, in a temporary folder. The few that
 train for minutes run with a cheap substitute (fewer epochs or samples, listed in CHEAP),
@@ -20,7 +20,7 @@ from PIL import Image
 from nnstudio.cli import main
 from nnstudio.data import BROKEN_SQUARE
 
-GUIDE = Path(__file__).resolve().parents[1] / "docs" / "guide" / "README.md"
+GUIDE = Path(__file__).resolve().parents[1] / "docs" / "guide.md"
 
 # Commands (as shown, comment removed) that a test cannot afford, and why.
 SKIPPED = {
