@@ -110,15 +110,17 @@ class Model:
         probs = self.probabilities(pixels.reshape((len(pixels),) + tuple(self.spec.input_shape)))
         return [self._prediction(f"{path}:line {i + 1}", row, top) for i, row in enumerate(probs)]
 
-    def evaluate(self, dataset, *, batch_size: int = 256):
+    def evaluate(self, dataset, *, batch_size: int = 256, keep_probabilities: bool = False):
         """Return the Evaluation (accuracy, loss, per-class, confusion) on dataset, whose
-        classes are matched to the model's by name."""
+        classes are matched to the model's by name; with keep_probabilities, also each
+        sample's class probabilities from the same pass (Evaluation.probabilities)."""
         from nnstudio.train import evaluate  # training code loads only for an evaluation
 
         data = self.in_model_classes(dataset)
         param = next(self.network.parameters(), None)
         device = str(param.device) if param is not None else "cpu"
-        return evaluate(self.network, data, batch_size=batch_size, device=device)
+        return evaluate(self.network, data, batch_size=batch_size, device=device,
+                        keep_probabilities=keep_probabilities)
 
     def save(self, model_dir: str | Path) -> Path:
         """Write the model folder (see nnstudio.store.save_model); return its path."""

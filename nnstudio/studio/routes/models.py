@@ -194,9 +194,10 @@ def mistakes(name: str, data: str = Query(..., description="A built-in dataset o
     misclassified samples per cell with what the network received."""
     model = state.models.get(name)
     dataset = model.in_model_classes(evaluation_data(state, data, part, model.spec))
-    evaluation = model.evaluate(dataset)
+    evaluation = model.evaluate(dataset, keep_probabilities=True)  # one forward pass for all of it
     x = dataset.x.reshape((len(dataset),) + tuple(model.spec.input_shape))  # (N, *input_shape)
-    probabilities = model.probabilities(x)  # (N, classes)
+    probabilities = evaluation.probabilities  # (N, classes)
+    assert probabilities is not None  # asked for above; narrows the type
     predicted = probabilities.argmax(axis=1)
     truth = dataset.y
     found: list[dict[str, Any]] = []
