@@ -93,8 +93,10 @@ def create_app(workspace: str | Path, *, host: str = "127.0.0.1", threads: int |
         yield
         state.jobs.stop_all()  # runs keep their checkpoints and can be resumed later
 
+    # FastAPI's own /docs and /redoc load their scripts from a CDN: offline they show
+    # nothing. /docs is a page of the studio's own instead, built from /openapi.json.
     app = FastAPI(title="nnstudio studio", summary="Design, train, watch, draw and test small networks.",
-                  version="1", lifespan=lifespan)
+                  version="1", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.studio = state
     for router in (designs.router, datasets.router, runs.router, models.router):
         app.include_router(router)
@@ -107,6 +109,11 @@ def create_app(workspace: str | Path, *, host: str = "127.0.0.1", threads: int |
     @app.get("/", include_in_schema=False)
     def index() -> FileResponse:
         return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> FileResponse:
+        """Every API route, read from /openapi.json by static/docs.js."""
+        return FileResponse(STATIC / "docs.html", headers={"Cache-Control": "no-cache"})
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
