@@ -15,6 +15,7 @@ from typing import Any
 from fastapi import Request
 
 from nnstudio.studio.jobs import JobRunner
+from nnstudio.studio.quick import QuickWork
 from nnstudio.studio.workspace import NotFound, Workspace
 
 
@@ -60,6 +61,7 @@ class StudioState:
     models: LoadedModels = field(init=False)
     threads: int | None = None  # torch threads of each training process
     caches: dict[Any, Any] = field(default_factory=dict)
+    quick: QuickWork = field(default_factory=QuickWork)  # predictions: inline or in a thread
 
     def __post_init__(self) -> None:
         self.jobs = JobRunner(self.space)
