@@ -121,7 +121,7 @@ def test_runs_that_cannot_start_are_refused(trained: tuple[TestClient, Path, dic
              ({"data": "shapes", "options": {"epochs": 0}}, 422, "epochs"),
              ({"data": "shapes", "options": {"optimiser": "sgd"}}, 422, "optimiser"),
              ({"data": "shapes", "options": {"optimizer": "sgdd"}}, 422, "optimizer"),
-             ({"data": "shapes", "model": get_preset("digits-mlp").to_dict()}, 422, "layer 4"),
+             ({"data": "shapes", "model": get_preset("digits-mlp").to_dict()}, 422, "last Dense layer"),
              ({"data": "shapes", "name": run["model"]}, 409, "taken")]
     for body, status, fragment in cases:
         answer = client.post("/api/runs", json=body)

@@ -8,6 +8,7 @@ a sleep. Screenshots go to build/screenshots/ for a person to look at.
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 import threading
@@ -257,6 +258,80 @@ def test_invalid_design_is_shown_on_its_layer_and_cannot_train(page: Any, studio
     page.wait_for_selector(READY)
     assert "kernel_size" in rows.nth(0).locator(".layer-error").inner_text()
     assert page.locator("[data-testid=train-start]").is_disabled()
+
+
+def test_design_that_does_not_fit_the_data_is_shown_at_its_input(page: Any, studio: Studio) -> None:
+    open_studio(page, studio)
+    start = page.locator("[data-testid=train-start]")
+    assert start.is_enabled() and page.locator("[data-testid=input-error]").is_hidden()
+    page.fill("#input-shape", "24")  # shapes are 25 values: a valid design that cannot take them
+    page.wait_for_selector(READY)
+    message = page.locator("[data-testid=input-error]")
+    assert message.is_visible()
+    text = message.inner_text()
+    assert "input_shape [24]" in text and "25 values" in text  # the field, what it has, what the data need
+    assert start.is_disabled() and "input_shape" in visible_error(page)
+    assert page.locator("[data-testid=layer-row] .shape").first.inner_text() != ""  # its shapes still shown
+    snap(page, "design_input_mismatch")
+    page.fill("#input-shape", "25")
+    page.wait_for_selector(READY)
+    assert message.is_hidden() and start.is_enabled() and visible_error(page) == ""
+
+    # Another dataset: the edited design stays, and does not fit digits' 8x8 images.
+    page.select_option("[data-testid=dataset-select]", "digits")
+    page.wait_for_selector(READY, timeout=60_000)
+    assert "64 values" in message.inner_text() and start.is_disabled()
+    # An untouched design becomes the network the server reports for the dataset.
+    open_studio(page, studio)
+    page.select_option("[data-testid=dataset-select]", "digits")
+    page.wait_for_selector(READY)
+    reported = page.evaluate("fetch('/api/datasets/digits').then((r) => r.json()).then((d) => d.network)")
+    assert page.input_value("[data-testid=preset-select]") == reported["preset"]
+    assert page.input_value("#input-shape") == "x".join(map(str, reported["input_shape"]))
+    assert page.locator("[data-testid=layer-row]").count() == len(reported["spec"]["layers"])
+    assert start.is_enabled()
+
+
+def test_own_dataset_starts_from_the_network_fitted_to_it(page: Any, studio: Studio) -> None:
+    folder = studio.workspace / "datasets" / "tiny-fit"
+    for label, side in (("a", 10), ("b", 24)):
+        (folder / label).mkdir(parents=True)
+        for n in range(3):
+            picture = np.full((40, 40), 255, np.uint8)
+            picture[8:8 + side, 8 + n:8 + n + side // 2] = 0
+            Image.fromarray(picture, "L").save(folder / label / f"{n}.png")
+    try:
+        open_studio(page, studio)
+        page.select_option("[data-testid=dataset-select]", "tiny-fit")
+        page.wait_for_selector(READY)
+        reported = page.evaluate("fetch('/api/datasets/tiny-fit').then((r) => r.json()).then((d) => d.network)")
+        assert reported["preset"] is None  # a small set: a network fitted to it, not a preset
+        assert page.input_value("[data-testid=preset-select]") == "@data"
+        assert reported["spec"]["name"] in page.inner_text("[data-testid=preset-select] option:checked")
+        assert page.input_value("#input-shape") == "x".join(map(str, reported["input_shape"]))
+        assert page.locator("[data-testid=layer-row]").count() == len(reported["spec"]["layers"])
+        assert page.locator("[data-testid=train-start]").is_enabled()
+        assert page.locator("[data-testid=input-error]").is_hidden()
+    finally:
+        shutil.rmtree(folder)
+
+
+def test_api_docs_list_every_route_offline(page: Any, studio: Studio) -> None:
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url))
+    page.goto(studio.url + "docs")
+    page.wait_for_selector(READY)
+    routes = page.locator("[data-testid=api-route]")
+    assert routes.count() >= 20
+    runs = routes.filter(has=page.locator("code.docs-path", has_text=re.compile(r"^/api/runs$")))
+    assert runs.count() == 2  # GET and POST
+    post = runs.filter(has_text="POST")
+    post.locator("summary").click()
+    assert "RunRequest" in post.inner_text() and "422" in post.inner_text()
+    assert "/api/models/{name}/predict" in page.inner_text("[data-testid=api-routes]")
+    assert asked and all(url.startswith(studio.url) for url in asked), asked
+    post.scroll_into_view_if_needed()
+    snap(page, "api_docs")
 
 
 def test_overfitting_epoch_is_marked_on_the_chart(page: Any, studio: Studio) -> None:

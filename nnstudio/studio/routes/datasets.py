@@ -1,5 +1,6 @@
 """Datasets: the built-in ones, and the user's own image folders (create, add samples
-by drawing or upload, view, delete)."""
+by drawing or upload, view, delete); the network `nnstudio train` would choose for each,
+and the check that a network can train on one."""
 
 from __future__ import annotations
 
@@ -17,12 +18,14 @@ from fastapi.responses import Response
 from PIL import Image
 from pydantic import BaseModel, ConfigDict, Field
 
-from nnstudio.data import DATASET_NAMES, load_dataset
-from nnstudio.data.folders import IMAGE_SUFFIXES
+from nnstudio.data import DATASET_NAMES, Dataset, load_dataset
+from nnstudio.data.folders import IMAGE_SUFFIXES, find_images, native_size
 from nnstudio.data.letters import LETTERS_TRAIN_PER_CLASS
 from nnstudio.data.prepare import to_grey
 from nnstudio.errors import DataError
 from nnstudio.files import write_atomically
+from nnstudio.spec import Spec, preset_names
+from nnstudio.spec.fitting import NetworkChoice, choose_default_network, image_size
 from nnstudio.studio.bodies import image_body
 from nnstudio.studio.state import StudioState, get_state
 from nnstudio.studio.workspace import Conflict, NotFound, check_name
@@ -62,10 +65,69 @@ def list_datasets(state: StudioState = Depends(get_state)) -> list[dict[str, Any
 
 @router.get("/{name}")
 def get_dataset(name: str, state: StudioState = Depends(get_state)) -> dict[str, Any]:
-    """One dataset: classes, counts per class and, for an own dataset, its sample files."""
+    """One dataset: classes, counts per class, for an own dataset its sample files, and
+    "network": the network `nnstudio train` would choose for it (see network_info)."""
     if state.space.is_builtin(name):
-        return {"name": name, "builtin": True, "input": BUILTIN_INPUT[name], **builtin_info(state, name)}
-    return own_dataset(state.space.dataset_dir(name), with_files=True)
+        answer = {"name": name, "builtin": True, "input": BUILTIN_INPUT[name], **builtin_info(state, name)}
+    else:
+        answer = own_dataset(state.space.dataset_dir(name), with_files=True)
+    try:
+        answer["network"] = network_info(default_network(state, name))
+    except DataError as error:  # an own dataset with an empty class: no network yet
+        answer["network"], answer["network_error"] = None, " ".join(str(error).split())
+    return answer
+
+
+def network_info(choice: NetworkChoice) -> dict[str, Any]:
+    """Return {"preset" (its name, or null for a network fitted to the data), "spec",
+    "input_shape", "params", "reason"} of a default network."""
+    spec = choice.spec
+    return {"preset": spec.name if spec.name in preset_names() else None, "spec": spec.to_dict(),
+            "input_shape": list(spec.input_shape), "params": choice.params, "reason": choice.reason}
+
+
+def default_network(state: StudioState, name: str, per_class: int | None = None) -> NetworkChoice:
+    """Return the network spec.fitting chooses for dataset name, as `nnstudio train` does
+    (workflows.choose_network) without reading every image: an image folder's default
+    depends on how many images it has and their size, both known from the file names
+    and headers."""
+    if state.space.is_builtin(name):
+        sample = data_sample(state, name, None)
+        return choose_default_network(name, sample.input_shape, sample.num_classes)
+    folder = state.space.dataset_dir(name)
+    names, items = find_images(folder)  # DataError when a class has no image yet
+    count = len(items) if per_class is None else min(len(items), per_class * len(names))
+    size = image_size(count, native_size([path for path, _ in items]))
+    return choose_default_network(str(folder), (1, *size), len(names), count)
+
+
+def data_sample(state: StudioState, name: str, spec: Spec | None) -> Dataset:
+    """Return one sample per class of dataset name, read as training with spec reads it
+    (kept until the dataset's folders change)."""
+    from nnstudio.workflows import load_training_data
+
+    if state.space.is_builtin(name):
+        source: str | Path = name
+        stamp: Any = None
+    else:
+        source = state.space.dataset_dir(name)
+        stamp = tuple(sorted((p.name, p.stat().st_mtime_ns) for p in source.iterdir() if p.is_dir()))
+    key = ("sample", name, None if spec is None else tuple(spec.input_shape), stamp)
+    if key not in state.caches:
+        for old in [k for k in list(state.caches) if k[:2] == key[:2] and k[3] != stamp]:
+            state.caches.pop(old, None)  # an older version of the same workspace dataset
+        state.caches[key] = load_training_data(source, spec, per_class=1)
+    return state.caches[key]
+
+
+def check_fits_data(state: StudioState, name: str, spec: Spec) -> None:
+    """Raise the trainer's own TrainingError when spec cannot train on dataset name: its
+    class count or its input (shape and size) does not fit the data as training reads them."""
+    from nnstudio.train.tensors import check_classes, input_tensors
+
+    sample = data_sample(state, name, spec)
+    check_classes(spec, sample)
+    input_tensors(spec, sample)
 
 
 def builtin_info(state: StudioState, name: str) -> dict[str, Any]:
@@ -83,11 +145,6 @@ def builtin_info(state: StudioState, name: str) -> dict[str, Any]:
         state.caches[key] = {"classes": list(data.class_names), "counts": dict(zip(data.class_names, counts)),
                              "samples": len(data)}
     return state.caches[key]
-
-
-def dataset_classes(state: StudioState, name: str) -> list[str]:
-    """Return the class names of a built-in dataset."""
-    return builtin_info(state, name)["classes"]
 
 
 def own_dataset(folder: Path, with_files: bool = False) -> dict[str, Any]:

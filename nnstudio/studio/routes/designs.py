@@ -5,13 +5,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, Depends, Query
 from fastapi.responses import Response
 
-from nnstudio.errors import SpecError
-from nnstudio.spec import LAYER_FIELDS, get_preset, infer_shapes, load_spec, preset_names
+from nnstudio.errors import SpecError, TrainingError
+from nnstudio.spec import LAYER_FIELDS, Spec, get_preset, infer_shapes, load_spec, num_classes, preset_names
 from nnstudio.spec.schema import ACTIVATIONS, PADDINGS
 from nnstudio.studio.options import option_table
+from nnstudio.studio.routes.datasets import check_fits_data, data_sample
+from nnstudio.studio.state import StudioState, get_state
 
 router = APIRouter(prefix="/api", tags=["designs"])
 
@@ -47,14 +49,42 @@ def list_options() -> list[dict[str, Any]]:
 
 
 @router.post("/specs/check")
-def check_spec(spec: dict[str, Any] = Body(...)) -> dict[str, Any]:
+def check_spec(spec: dict[str, Any] = Body(...),
+               data: str | None = Query(None, description="A dataset the design must be able to train on."),
+               state: StudioState = Depends(get_state)) -> dict[str, Any]:
     """Check a design: {"ok": true, layers with output shapes and parameters, total}, or
-    {"ok": false, "error": message, "layer": index or null, "field": name or null}."""
+    {"ok": false, "error": message, "layer": index or null, "field": name or null}. With
+    data, a design that cannot train on that dataset is not ok either: "field" is
+    "input_shape" or the last layer's "units", "given" is what the design has and "needs"
+    what the data have (their sample shape, or their class count)."""
     try:
         checked = load_spec(spec)
     except SpecError as error:
         return {"ok": False, **error_place(str(error))}
-    return {"ok": True, "spec": checked.to_dict(), **summary(checked)}
+    answer = {"ok": True, "spec": checked.to_dict(), **summary(checked)}
+    if data is not None:
+        mismatch = data_mismatch(state, data, checked)
+        if mismatch is not None:
+            answer.update(ok=False, **mismatch)
+    return answer
+
+
+def data_mismatch(state: StudioState, data: str, spec: Spec) -> dict[str, Any] | None:
+    """Return where and why spec cannot train on dataset data (None: it can), with the
+    trainer's own message."""
+    sample = data_sample(state, data, spec)
+    try:
+        check_fits_data(state, data, spec)
+    except TrainingError as error:
+        message = " ".join(str(error).split())
+        if sample.num_classes < 2:  # no network can train on it: nothing in the design to point at
+            return {"error": message, "layer": None, "field": None}
+        if num_classes(spec) != sample.num_classes:
+            return {"error": message, "layer": len(spec.layers) - 1, "field": "units",
+                    "given": num_classes(spec), "needs": sample.num_classes}
+        return {"error": message, "layer": None, "field": "input_shape", "given": list(spec.input_shape),
+                "needs": list(sample.input_shape)}
+    return None
 
 
 @router.post("/specs/drawing.svg", response_class=Response)

@@ -9,11 +9,10 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
 
-from nnstudio.spec import DEFAULT_PRESETS, Spec, get_preset, load_spec, num_classes, preset_names, with_classes
-from nnstudio.spec.schema import layer_where, spec_error
+from nnstudio.spec import Spec, fit_spec_to_data, get_preset, load_spec, preset_names
 from nnstudio.studio.jobs import FINAL, read_events
 from nnstudio.studio.options import RunRequest
-from nnstudio.studio.routes.datasets import dataset_classes
+from nnstudio.studio.routes.datasets import check_fits_data, data_sample, default_network
 from nnstudio.studio.state import StudioState, get_state
 from nnstudio.studio.workspace import Conflict, check_name, read_json
 from nnstudio.train import TrainConfig
@@ -27,8 +26,8 @@ HEARTBEAT_SECONDS = 10.0
 @router.post("", status_code=201)
 def start_run(body: RunRequest, state: StudioState = Depends(get_state)) -> dict[str, Any]:
     """Check the data, network and options, then start the training: {"id", "status", ...}."""
-    data_path, classes = training_data(state, body.data)
-    spec = network_for(body.model, body.data, classes)
+    data_path = training_data(state, body.data)
+    spec = network_for(state, body.model, body.data, body.per_class)
     options = {k: v for k, v in body.options.model_dump().items() if v is not None}
     TrainConfig.from_options(spec.training, **options)  # TrainingError (422) before any process starts
     name = model_name(state, body.name, body.data, spec.name)
@@ -37,33 +36,33 @@ def start_run(body: RunRequest, state: StudioState = Depends(get_state)) -> dict
     return describe(state, record)
 
 
-def training_data(state: StudioState, data: str) -> tuple[str, list[str]]:
-    """Return (what train_model reads, class names) for a built-in or workspace dataset."""
+def training_data(state: StudioState, data: str) -> str:
+    """Return what train_model reads for a built-in or workspace dataset."""
     if state.space.is_builtin(data):
-        return data, dataset_classes(state, data)
+        return data
     folder = state.space.dataset_dir(data)
     from nnstudio.data.folders import find_images
 
-    names, _ = find_images(folder)  # DataError when a class has no sample yet
-    return str(folder), names
+    find_images(folder)  # DataError when a class has no sample yet
+    return str(folder)
 
 
-def network_for(model: str | dict[str, Any] | None, data: str, classes: list[str]) -> Spec:
-    """Return the network to train: a preset (fitted to the data's classes), a spec the
-    user designed (checked against them), or the data's default network."""
+def network_for(state: StudioState, model: str | dict[str, Any] | None, data: str,
+                per_class: int | None = None) -> Spec:
+    """Return the network to train: the data's default network (spec.fitting's choice, as
+    `nnstudio train` makes it), a preset fitted to the data, or a spec the user designed,
+    checked as it is. A network that cannot train on the data is refused here, in the
+    trainer's words (422), before any process starts."""
     if model is None:
-        model = DEFAULT_PRESETS.get(data, "letters-cnn")
+        return default_network(state, data, per_class).spec
     if isinstance(model, str):
         if model not in preset_names():
             get_preset(model)  # SpecError with the list of presets and a hint
-        spec = get_preset(model)
-        return with_classes(spec, len(classes)) if num_classes(spec) != len(classes) else spec
-    spec = load_spec(model)
-    if num_classes(spec) != len(classes):
-        last = len(spec.layers) - 1
-        raise spec_error(layer_where("", last, spec.layers[last]["type"], "units"),
-                         f"{num_classes(spec)} outputs, but the data has {len(classes)} classes",
-                         str(len(classes)), "give the last Dense layer one unit per class")
+        sample = data_sample(state, data, None)
+        spec = fit_spec_to_data(get_preset(model), sample.input_shape, sample.num_classes)
+    else:
+        spec = load_spec(model)
+    check_fits_data(state, data, spec)
     return spec
 
 

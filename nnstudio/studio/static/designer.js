@@ -1,20 +1,23 @@
 // Panel 2, the designer: a spec (the same JSON the CLI takes) edited layer by layer.
-// After every edit the server checks it (POST /api/specs/check) and draws it (POST
-// /api/specs/drawing.svg); an invalid design shows the error on its layer row and
-// cannot be trained (the "design" event carries {valid}).
+// After every edit the server checks it against the chosen data (POST
+// /api/specs/check?data=NAME) and draws it (POST /api/specs/drawing.svg); an invalid
+// design, or one whose input or classes do not fit the data, shows the error on its
+// layer row or its input row and cannot be trained (the "design" event carries {valid}).
+// A dataset's own network comes from the server (GET /api/datasets/NAME: "network"),
+// the same choice `nnstudio train` makes.
 
 import { $, attempt, clearError, el, emit, fillSelect, getJSON, hold, postJSON, request, showError, showSvg }
   from "./api.js";
 import { currentDataset } from "./data.js";
 
-export const DEFAULT_PRESETS = { shapes: "shapes-mlp", letters: "letters-cnn", digits: "digits-cnn", mnist: "mnist-cnn" };
-const OWN_DATA_PRESET = "letters-cnn";
 const EDIT_PAUSE_MS = 250; // typing pauses this long before the design is checked
+const DATA_NETWORK = "@data"; // the "Start from" choice of a network fitted to the chosen data
 
 let kinds = {}; // layer type -> {field: {kind, default, required, low, high}}
 let activations = [];
 let paddings = [];
 let presets = [];
+let dataNetwork = null; // {name (the dataset), network} the server chose for the chosen dataset
 let spec = { name: "my-network", input_shape: [25], layers: [], training: {} };
 let valid = false;
 let edited = false; // the user changed the design since a preset or file was loaded
@@ -36,7 +39,7 @@ export async function initDesigner() {
   activations = layers.activations;
   paddings = layers.paddings;
   presets = presetList;
-  fillSelect($("#preset-select"), [["", "(empty: build from nothing)"], ...presets.map((p) => [p.name, p.name])]);
+  fillPresets();
   fillSelect($("#new-layer-type"), Object.keys(kinds));
   $("#new-layer-type").value = "Dense";
 
@@ -49,8 +52,22 @@ export async function initDesigner() {
   $("#design-load").addEventListener("change", (e) => attempt(() => loadDesign(e.target.files[0]), "designer"));
 }
 
-// Load a preset (or the empty design) and fit its output layer to the dataset's classes.
+// The "Start from" list: nothing, the presets and, when the data's own network is
+// fitted to them rather than a preset, that network.
+function fillPresets(chosen) {
+  const own = dataNetwork && !dataNetwork.network.preset
+    ? [[DATA_NETWORK, `${dataNetwork.network.spec.name} (fitted to the data)`]] : [];
+  fillSelect($("#preset-select"), [["", "(empty: build from nothing)"], ...own,
+    ...presets.map((p) => [p.name, p.name])], chosen);
+}
+
+// Load a preset (or the empty design, or the data's own network) and fit its output
+// layer to the dataset's classes.
 export async function loadPreset(name, classes) {
+  if (name === DATA_NETWORK && dataNetwork) {
+    await startFromDataNetwork();
+    return;
+  }
   $("#preset-select").value = name;
   const preset = presets.find((p) => p.name === name);
   spec = preset ? JSON.parse(JSON.stringify(preset.spec))
@@ -61,16 +78,27 @@ export async function loadPreset(name, classes) {
   await check();
 }
 
-// The dataset changed: an untouched design follows it (its default network); any
-// design gets one output unit per class.
+// The dataset changed: an untouched design follows it (the network the server chose
+// for it); an edited one gets one output unit per class and is checked against it.
 export async function followDataset(info) {
-  const preset = DEFAULT_PRESETS[info.name] || OWN_DATA_PRESET;
-  if (!edited) {
-    await loadPreset(preset, info.classes);
-  } else if (fitToClasses(info.classes)) {
-    render();
-    await check();
+  dataNetwork = info.network ? { name: info.name, network: info.network } : null;
+  fillPresets();
+  if (!edited && dataNetwork) {
+    await startFromDataNetwork();
+    return;
   }
+  if (fitToClasses(info.classes)) render();
+  await check();
+}
+
+async function startFromDataNetwork() {
+  const { name, network } = dataNetwork;
+  spec = JSON.parse(JSON.stringify(network.spec));
+  edited = false;
+  $("#preset-select").value = network.preset || DATA_NETWORK;
+  render();
+  $("#design-note").textContent = `The network nnstudio chooses for ${name}: ${network.reason}.`;
+  await check();
 }
 
 function fitToClasses(classes) {
@@ -236,15 +264,16 @@ function parseShape(text) {
 
 export async function check() {
   const seq = ++checkSeq;
+  const data = currentDataset();
   let result;
   try {
-    result = await postJSON("/api/specs/check", spec);
+    result = await postJSON(`/api/specs/check${data ? `?data=${encodeURIComponent(data.name)}` : ""}`, spec);
   } catch (error) {
     result = { ok: false, error: error.message, layer: null, field: null };
   }
   if (seq !== checkSeq) return; // a newer edit is being checked
   showCheck(result);
-  if (result.ok) await drawDesign(seq);
+  if (result.layers) await drawDesign(seq);
 }
 
 function showCheck(result) {
@@ -258,21 +287,20 @@ function showCheck(result) {
     for (const f of row.querySelectorAll(".field")) f.classList.remove("invalid");
   }
   $("#input-shape").classList.remove("invalid");
+  const inputError = $("#input-error");
+  inputError.hidden = true;
+  inputError.textContent = "";
+  // A design that is valid but does not fit the data still has its shapes (result.layers).
+  for (const row of rows) {
+    const layer = result.layers && result.layers[Number(row.dataset.index)];
+    row.querySelector(".shape").textContent = layer ? layer.output_shape.join("×") : "";
+    row.querySelector(".params").textContent = layer ? layer.params.toLocaleString() : "";
+  }
+  $("#design-drawing").classList.toggle("stale", !result.layers);
   if (result.ok) {
-    for (const layer of result.layers) {
-      const row = rows[layer.index];
-      if (!row) continue;
-      row.querySelector(".shape").textContent = layer.output_shape.join("×");
-      row.querySelector(".params").textContent = layer.params.toLocaleString();
-    }
     $("#design-total").textContent = `${result.total_params.toLocaleString()} parameters in all`;
-    $("#design-drawing").classList.remove("stale");
     clearError("designer");
   } else {
-    for (const row of rows) {
-      row.querySelector(".shape").textContent = "";
-      row.querySelector(".params").textContent = "";
-    }
     const row = result.layer !== null && result.layer !== undefined ? rows[result.layer] : null;
     if (row) {
       row.classList.add("invalid");
@@ -281,11 +309,12 @@ function showCheck(result) {
       box.hidden = false;
       const field = result.field && row.querySelector(`.field[data-field="${result.field}"]`);
       if (field) field.classList.add("invalid");
-    } else if (/input_shape/.test(result.error)) {
+    } else if (result.field === "input_shape" || /input_shape/.test(result.error)) {
       $("#input-shape").classList.add("invalid");
+      inputError.textContent = result.error; // the trainer's words: the field, what it has, what the data need
+      inputError.hidden = false;
     }
-    $("#design-total").textContent = "invalid design";
-    $("#design-drawing").classList.add("stale");
+    $("#design-total").textContent = result.layers ? "does not fit the data" : "invalid design";
     showError(result.error, "designer");
   }
   emit("design", { valid, spec: currentSpec() });
