@@ -81,7 +81,7 @@ class WarningEcho(logging.Handler):
 @click.group(cls=NnstudioGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--debug", is_flag=True, help="Show full tracebacks instead of one-line errors.")
 @click.option("--threads", type=click.IntRange(min=1), default=None,
-              help="CPU threads for PyTorch [one per core]. On a busy 2-core machine, 1 is often "
+              help="CPU threads for PyTorch and numpy [one per core]. On a busy 2-core machine, 1 is often "
                    "faster for these small networks (bench/RESULTS.md).")
 @click.version_option(package_name="nnstudio")
 @click.pass_context
@@ -99,9 +99,11 @@ def main(ctx: click.Context, debug: bool, threads: int | None) -> None:
     if not any(isinstance(h, WarningEcho) for h in library.handlers):
         library.addHandler(WarningEcho(logging.WARNING))
     if threads is not None:
+        import threadpoolctl
         import torch
 
         torch.set_num_threads(threads)
+        threadpoolctl.threadpool_limits(threads)  # numpy's BLAS, whose idle threads spin
 
 
 # ----------------------------------------------------------------------------- data
