@@ -22,10 +22,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from nnstudio.draw.colors import activation_scale, greys_rgb, scale_rgb
-from nnstudio.draw.network import (MIN_GAP, RADIUS, SPACING, build_columns, check_limits,
-                                   draw_column_net, draw_title, fit_gap, place_columns,
-                                   right_margin)
-from nnstudio.draw.svg import Canvas, MAX_WIDTH, MUTED_COLOR, TEXT_COLOR, fmt, fmt_value, text_width
+from nnstudio.draw.columns import MIN_GAP, RADIUS, SPACING, build_columns, check_limits, fit_gap, place_columns
+from nnstudio.draw.network import draw_column_net, draw_title, right_margin
+from nnstudio.draw.svg import MAX_WIDTH, MUTED_COLOR, TEXT_COLOR, Canvas, fmt, fmt_value, text_width
 from nnstudio.draw.view import NetView, Stage, stage_output
 from nnstudio.spec import same_padding
 
