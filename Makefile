@@ -36,11 +36,13 @@ gallery: $(STAMP)
 	$(BIN)/nnstudio gallery docs/gallery
 
 # Every experiment's full run (about 10 minutes on 2 cores): tables, findings and figures;
-# then the guide's own figures (it trains the shapes MLP and the letters CNN into
-# build/guide/ once, and reuses them after).
+# then the guide's text: each experiment's block from its new table, and the outputs of the
+# commands it marks, run in build/guide/ (this trains the shapes MLP, the letters MLP and
+# the letters CNN: a few minutes more); then the guide's own figures, from those models.
 guide: $(STAMP)
 	for name in $$($(BIN)/nnstudio experiment --list | cut -d' ' -f1); do \
 		$(BIN)/nnstudio experiment $$name --out docs/experiments || exit 1; done
+	$(BIN)/python docs/update_guide.py --run build/guide
 	PYTHON=$(BIN)/python sh docs/guide/figures.sh $(BIN)/nnstudio
 
 clean:

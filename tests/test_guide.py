@@ -5,10 +5,15 @@ train for minutes run with a cheap substitute (fewer epochs or samples, listed i
 and the few that cannot run in a test are listed in SKIPPED with the reason. Where a
 command's output does not depend on a trained model, the lines the guide shows for it must
 be what the command prints today.
+
+The guide's generated parts (each experiment's block, the marked outputs) are what
+docs/update_guide.py writes: the experiment blocks equal the committed runs in
+docs/experiments/, and the script puts a stale block back. Every link and picture resolves.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import shlex
 from pathlib import Path
@@ -19,8 +24,10 @@ from PIL import Image
 
 from nnstudio.cli import main
 from nnstudio.data import BROKEN_SQUARE
+from nnstudio.experiments import EXPERIMENTS
 
-GUIDE = Path(__file__).resolve().parents[1] / "docs" / "guide.md"
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+GUIDE = DOCS / "guide.md"
 
 # Commands (as shown, comment removed) that a test cannot afford, and why.
 SKIPPED = {
@@ -36,7 +43,7 @@ SKIPPED = {
 # Commands that take long as shown, and the cheap command run in their place. The shapes
 # path still trains and predicts for real; the letters commands read 5 generated letters per
 # class (a folder the test writes first) instead of generating the 13,000 of `letters`, and
-# the letters CNN trains for 1 epoch: enough for the pictures drawn from it.
+# the letters MLP and CNN train for 1 epoch: enough for the pictures drawn from them.
 LETTERS = "--data letters-small"
 CHEAP = {
     "train --data shapes.dat --out runs/shapes": "train --data shapes.dat --out runs/shapes --epochs 3",
@@ -46,6 +53,9 @@ CHEAP = {
     "draw-lesson batchnorm --model runs/letters --data letters --out batchnorm.png":
         f"draw-lesson batchnorm --model runs/letters {LETTERS} --out batchnorm.png",
     "test runs/letters --data letters": f"test runs/letters {LETTERS}",
+    "train --data letters --model letters-mlp --out runs/letters-mlp":
+        f"train {LETTERS} --model letters-mlp --out runs/letters-mlp --epochs 1",
+    "test runs/letters-mlp --data letters": f"test runs/letters-mlp {LETTERS}",
 }
 
 
@@ -123,3 +133,69 @@ def test_every_command_in_the_guide_runs(tmp_path, monkeypatch):
     assert "square" in run("predict runs/shapes broken.txt --top 3")
     for picture in re.findall(r"--out (\S+\.png)", GUIDE.read_text()):
         assert (tmp_path / picture).stat().st_size > 1000, picture
+
+
+def load_update_guide():
+    """docs/update_guide.py, the script `make guide` runs, as a module."""
+    spec = importlib.util.spec_from_file_location("update_guide", DOCS / "update_guide.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_guide_shows_each_experiment_as_its_committed_run():
+    text = GUIDE.read_text()
+    assert sorted(re.findall(r"<!-- experiment:(\S+) -->", text)) == sorted(EXPERIMENTS)
+    assert text.count("<!-- /experiment -->") == len(EXPERIMENTS)
+    # what make guide would write from docs/experiments/ is what the guide says today
+    assert load_update_guide().fill_experiments(text, DOCS / "experiments", GUIDE) == text
+
+
+def test_update_guide_puts_a_stale_experiment_block_back(tmp_path):
+    (tmp_path / "experiments").symlink_to(DOCS / "experiments")
+    guide = tmp_path / "guide.md"
+    today = GUIDE.read_text()
+    start = today.index("<!-- experiment:optimizers -->")
+    row = today.index("| Adam |", start)
+    stale = today[:row] + "| Adam | lr 0.001 | 1.0 | 0.01 | 99.9% | 0.001 |" + today[today.index("\n", row):]
+    stale = stale.replace("![dropout](experiments/dropout.png)\n", "")
+    assert stale != today
+    guide.write_text(stale)
+    load_update_guide().main(["--guide", str(guide), "--experiments", str(tmp_path / "experiments")])
+    assert guide.read_text() == today
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["experiments", "guide.md"]  # no temporary left
+
+
+def test_update_guide_runs_marked_commands_and_keeps_the_shape_shown(tmp_path):
+    stale = "```\n$ nnstudio summary shapes-mlp\nstale\n```\n"
+    guide = tmp_path / "guide.md"
+    guide.write_text("<!-- output -->\n```\n$ nnstudio summary shapes-mlp  # the preset\nstale first\n  ...\n"
+                     "stale last\n$ echo hello > hello.txt\n$ head -1 hello.txt\nstale\n```\n\n" + stale)
+    load_update_guide().main(["--guide", str(guide), "--experiments", str(tmp_path), "--run", str(tmp_path / "work")])
+    summary = run("summary shapes-mlp").splitlines()
+    assert len(summary) > 3
+    assert guide.read_text() == ("<!-- output -->\n```\n$ nnstudio summary shapes-mlp  # the preset\n"
+                                 f"{summary[0]}\n  ...\n{summary[-1]}\n$ echo hello > hello.txt\n"
+                                 "$ head -1 hello.txt\nhello\n```\n\n" + stale)  # unmarked: left alone
+
+
+def github_anchor(heading: str) -> str:
+    """The #anchor GitHub gives a markdown heading."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def test_every_link_and_picture_in_the_guide_resolves():
+    text = GUIDE.read_text()
+    anchors = {github_anchor(h) for h in re.findall(r"^#+ (.+)$", text, re.MULTILINE)}
+    links = re.findall(r"\]\(([^)\s]+)\)", text)
+    pictures = re.findall(r"!\[[^\]]*\]\(([^)\s]+)\)", text)
+    assert len(pictures) >= 19 + len(EXPERIMENTS)
+    for link in links:
+        if link.startswith("#"):
+            assert link[1:] in anchors, link
+        elif not link.startswith("http"):
+            target = GUIDE.parent / link
+            assert target.is_dir() if link.endswith("/") else target.is_file(), link
+    for picture in pictures:
+        assert picture.endswith(".png") and Image.open(GUIDE.parent / picture).width > 100, picture

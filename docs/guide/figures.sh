@@ -1,8 +1,10 @@
 #!/bin/sh
 # Regenerates the guide's own figures (docs/guide/figures/) with the commands the guide
 # shows. Run from the repository root: sh docs/guide/figures.sh [path/to/nnstudio]
-# The shapes MLP is trained with its preset's settings (about 20 s); the letters CNN
-# pictures need the letters model, trained here once (about 80 s) and reused after.
+# The pictures of trained networks use the models the guide trains, in build/guide/runs/
+# under the guide's own names: `make guide` trains them first (docs/update_guide.py --run
+# build/guide, which also pastes their outputs into the guide); run alone, this trains
+# any that are missing (the shapes MLP in about 15 s, the letters CNN in a few minutes).
 set -e
 N=${1:-.venv/bin/nnstudio}
 PY=${PYTHON:-.venv/bin/python}
@@ -17,23 +19,23 @@ $N data shapes --out "$W/shapes.dat"
 $N draw-data shapes --what grid --out "$F/shapes-grid.png"
 $N draw-data shapes --what onehot --index 0 --out "$F/onehot-square.png"
 $N draw-lesson training-line --out "$F/training-line.png"
-[ -f "$W/shapes/model.json" ] || $N --threads 1 train --data "$W/shapes.dat" --out "$W/shapes" --quiet
-$N draw "$W/shapes" --input "$W/broken.png" --out "$F/broken-square-through-mlp.png"
-$N draw-lesson neuron --model "$W/shapes" --input "$W/broken.png" --out "$F/neuron.png"
+[ -f "$W/runs/shapes/model.json" ] || $N --threads 1 train --data "$W/shapes.dat" --out "$W/runs/shapes" --quiet
+$N draw "$W/runs/shapes" --input "$W/broken.png" --out "$F/broken-square-through-mlp.png"
+$N draw-lesson neuron --model "$W/runs/shapes" --input "$W/broken.png" --out "$F/neuron.png"
 for f in relu sigmoid tanh; do $N draw-function $f --out "$F/function-$f.png"; done
 $N draw-function softmax --values 2,1,0.1 --out "$F/softmax.png"
 # after one epoch the network still hesitates, so the loss is not 0
-[ -f "$W/shapes-1epoch/model.json" ] || $N --threads 1 train --data "$W/shapes.dat" --out "$W/shapes-1epoch" --epochs 1 --quiet
-$N draw-lesson cross-entropy --model "$W/shapes-1epoch" --input "$W/broken.png" --out "$F/cross-entropy.png"
+[ -f "$W/runs/shapes-1epoch/model.json" ] || $N --threads 1 train --data "$W/shapes.dat" --out "$W/runs/shapes-1epoch" --epochs 1 --quiet
+$N draw-lesson cross-entropy --model "$W/runs/shapes-1epoch" --input "$W/broken.png" --out "$F/cross-entropy.png"
 $N draw-lesson vanishing-gradient --out "$F/vanishing-gradient.png"
 $N draw-lesson lr-decay --out "$F/lr-decay.png"
 $N draw-lesson dropout --model shapes-mlp --out "$F/dropout.png"
 $N draw letters-mlp --out "$F/letters-mlp.png"
 $N draw-lesson flattening --data digits --out "$F/flattening.png"
-[ -f "$W/letters/model.json" ] || $N --threads 1 train --data letters --out "$W/letters" --quiet
-$N draw-lesson conv-zoom --model "$W/letters" --data letters --out "$F/conv-zoom.png"
-$N draw-lesson batchnorm --model "$W/letters" --data letters --out "$F/batchnorm.png"
-$N draw "$W/letters" --out "$F/letters-cnn.png"
+[ -f "$W/runs/letters/model.json" ] || $N --threads 1 train --data letters --out "$W/runs/letters" --quiet
+$N draw-lesson conv-zoom --model "$W/runs/letters" --data letters --out "$F/conv-zoom.png"
+$N draw-lesson batchnorm --model "$W/runs/letters" --data letters --out "$F/batchnorm.png"
+$N draw "$W/runs/letters" --out "$F/letters-cnn.png"
 # The CLI writes PNGs at 2x for sharp screens; the guide keeps them at 1x (as the gallery
 # does) so the folder stays small: halve the wide ones and store them with a palette.
 $PY -c "import sys, PIL.Image
