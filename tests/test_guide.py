@@ -199,3 +199,17 @@ def test_every_link_and_picture_in_the_guide_resolves():
             assert target.is_dir() if link.endswith("/") else target.is_file(), link
     for picture in pictures:
         assert picture.endswith(".png") and Image.open(GUIDE.parent / picture).width > 100, picture
+
+
+def test_every_output_of_a_trained_model_is_in_a_block_make_guide_reruns():
+    unmarked, marked, in_block, previous = [], 0, False, ""
+    for line in GUIDE.read_text().splitlines():
+        if line.startswith("```"):
+            in_block = not in_block
+            rerun = in_block and previous.strip() == "<!-- output -->"
+        elif in_block and re.match(r"\$ nnstudio (train|test|predict) ", line):
+            marked += rerun
+            if not rerun:
+                unmarked.append(line)
+        previous = line
+    assert marked >= 6 and not unmarked, unmarked
