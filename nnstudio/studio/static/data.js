@@ -34,12 +34,16 @@ export async function loadDatasets(choose) {
 }
 
 // Choose a dataset: load its classes and counts, its mosaic; tell the other panels.
-export async function chooseDataset(name) {
-  $("#dataset-select").value = name;
+// ready: what must be done before it is shown (the page's start asks early).
+export async function chooseDataset(name, ready = null) {
   // The mosaic reads a few samples only: ask for it while the counts are worked out.
   const mosaic = request("GET", `/api/datasets/${encodeURIComponent(name)}/mosaic.svg?per_class=${MOSAIC_PER_CLASS}`,
     { as: "text" }).catch((error) => error);
-  const info = await getJSON(`/api/datasets/${encodeURIComponent(name)}`);
+  const asked = getJSON(`/api/datasets/${encodeURIComponent(name)}`);
+  asked.catch(() => {}); // a failure is reported where it is awaited, below
+  await ready;
+  $("#dataset-select").value = name;
+  const info = await asked;
   current = info;
   showInfo(info);
   emit("dataset", info);

@@ -262,9 +262,12 @@ function parseShape(text) {
 
 // ----------------------------------------------------------------------------- check and draw
 
+// The check and the drawing are asked for together (one round trip, not two); the
+// drawing is shown only when the check finds the design valid.
 export async function check() {
   const seq = ++checkSeq;
   const data = currentDataset();
+  const drawing = request("POST", "/api/specs/drawing.svg", { json: spec, as: "text" }).catch((error) => error);
   let result;
   try {
     result = await postJSON(`/api/specs/check${data ? `?data=${encodeURIComponent(data.name)}` : ""}`, spec);
@@ -273,7 +276,7 @@ export async function check() {
   }
   if (seq !== checkSeq) return; // a newer edit is being checked
   showCheck(result);
-  if (result.layers) await drawDesign(seq);
+  if (result.layers) showDrawing(seq, await drawing);
 }
 
 function showCheck(result) {
@@ -320,13 +323,10 @@ function showCheck(result) {
   emit("design", { valid, spec: currentSpec() });
 }
 
-async function drawDesign(seq) {
-  try {
-    const svg = await request("POST", "/api/specs/drawing.svg", { json: spec, as: "text" });
-    if (seq === checkSeq) showSvg($("#design-drawing"), svg, "the network");
-  } catch (error) {
-    if (seq === checkSeq) $("#design-drawing").replaceChildren(el("p", { class: "muted" }, error.message));
-  }
+function showDrawing(seq, svg) {
+  if (seq !== checkSeq) return;
+  if (svg instanceof Error) $("#design-drawing").replaceChildren(el("p", { class: "muted" }, svg.message));
+  else showSvg($("#design-drawing"), svg, "the network");
 }
 
 // ----------------------------------------------------------------------------- files

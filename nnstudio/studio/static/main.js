@@ -1,5 +1,5 @@
-// Starts the page: each panel's module, then the first dataset, the saved models and
-// the newest run (followed live if it is still training).
+// Starts the page: each panel's module, the first dataset, the saved models and the
+// newest run (followed live if it is still training), each as soon as what it needs is there.
 
 import { attempt, hold, initErrors, on } from "./api.js";
 import { initCanvas } from "./canvas.js";
@@ -21,9 +21,19 @@ async function start() {
     initCanvas(predict);
     on("dataset", (info) => attempt(() => followDataset(info), "designer"));
     on("model-saved", (name) => attempt(() => loadModels(name)));
-    const [, , datasets] = await Promise.all([initDesigner(), initTraining(), loadDatasets(FIRST_DATASET)]);
-    const first = datasets.some((d) => d.name === FIRST_DATASET) ? FIRST_DATASET : datasets[0].name;
-    await Promise.all([chooseDataset(first), loadModels(), resumeView()]);
+    // Everything is asked for at once: the first dataset (built in, so it needs no
+    // list), the models and the runs are fetched beside the panels' own data, and each
+    // is shown once what it needs is up (the panels; the dataset list for the models;
+    // the training panel for the newest run).
+    const datasets = loadDatasets(FIRST_DATASET);
+    const designer = initDesigner();
+    const training = initTraining();
+    await Promise.all([
+      datasets, designer, training,
+      chooseDataset(FIRST_DATASET, Promise.all([datasets, designer, training])),
+      loadModels(undefined, datasets),
+      resumeView(training),
+    ]);
   } finally {
     release();
   }

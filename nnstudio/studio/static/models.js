@@ -36,8 +36,13 @@ export function initModels() {
   $("#mistakes-load").addEventListener("click", () => attempt(loadMistakes));
 }
 
-export async function loadModels(choose) {
-  models = await getJSON("/api/models");
+// ready: what must be done first (the dataset list, for the mistakes' data choice);
+// the list of models is asked for meanwhile.
+export async function loadModels(choose, ready = null) {
+  const asked = getJSON("/api/models");
+  asked.catch(() => {}); // a failure is reported where it is awaited, below
+  await ready;
+  models = await asked;
   const items = models.length ? models.map((m) => [m.name, m.name]) : [["", "(no saved model yet: train one)"]];
   fillSelect($("#model-select"), items, choose);
   showModelTable();
@@ -58,6 +63,8 @@ function noModel() {
 // Load a model: its input decides between the drawing canvas and the 5x5 grid.
 export async function chooseModel(name) {
   $("#model-select").value = name;
+  // The drawing does not depend on the details: both are asked for at once.
+  const drawing = request("GET", `/api/models/${enc(name)}/drawing.svg`, { as: "text" }).catch((error) => error);
   const chosen = await getJSON(`/api/models/${enc(name)}`);
   model = chosen;
   const shape = chosen.input_shape || chosen.spec?.input_shape || [];
@@ -71,11 +78,12 @@ export async function chooseModel(name) {
   clearAnswer();
   fillMistakeData(info.data);
   emit("model", chosen);
-  await showPlainDrawing(chosen);
+  await showPlainDrawing(chosen, drawing);
 }
 
-async function showPlainDrawing(chosen) {
-  const svg = await request("GET", `/api/models/${enc(chosen.name)}/drawing.svg`, { as: "text" });
+async function showPlainDrawing(chosen, asked = null) {
+  const svg = await (asked || request("GET", `/api/models/${enc(chosen.name)}/drawing.svg`, { as: "text" }));
+  if (svg instanceof Error) throw svg;
   if (model === chosen) showSvg($("#network-drawing"), svg, `network ${chosen.name}`);
 }
 

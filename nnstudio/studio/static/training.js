@@ -34,9 +34,13 @@ export async function initTraining() {
   drawChart($("#chart"), {});
 }
 
-// Follow a run still training (a reloaded page), else replay the newest one.
-export async function resumeView() {
-  const runs = await loadRuns();
+// Follow a run still training (a reloaded page), else replay the newest one. ready:
+// what must be done first (the training panel); the runs are asked for meanwhile.
+export async function resumeView(ready = null) {
+  const asked = getJSON("/api/runs");
+  asked.catch(() => {}); // a failure is reported where it is awaited, below
+  await ready;
+  const runs = await loadRuns(asked);
   const active = runs.find((r) => !FINISHED.includes(r.status));
   if (active) follow(active);
   else if (runs.length) follow(runs[0]);
@@ -184,8 +188,8 @@ function runLabel(run) {
   return run.model || run.model_name || run.id;
 }
 
-export async function loadRuns() {
-  const runs = await getJSON("/api/runs");
+export async function loadRuns(asked = null) {
+  const runs = await (asked || getJSON("/api/runs"));
   const holder = $("#runs");
   if (!runs.length) {
     holder.replaceChildren(el("p", { class: "muted" }, "No runs yet."));
