@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import io
 import secrets
-import string
 import shutil
+import string
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -106,18 +107,36 @@ def data_sample(state: StudioState, name: str, spec: Spec | None) -> Dataset:
     (kept until the dataset's folders change)."""
     from nnstudio.workflows import load_training_data
 
-    if state.space.is_builtin(name):
-        source: str | Path = name
-        stamp: Any = None
-    else:
-        source = state.space.dataset_dir(name)
-        stamp = tuple(sorted((p.name, p.stat().st_mtime_ns) for p in source.iterdir() if p.is_dir()))
+    if state.space.is_builtin(name):  # read as they are, whatever the network
+        key: tuple = ("sample", name, None, None)
+        if key not in state.caches:
+            state.caches[key] = load_training_data(name, spec, per_class=1)
+        return state.caches[key]
+    folder = state.space.dataset_dir(name)
+    stamp = tuple(sorted((p.name, p.stat().st_mtime_ns) for p in folder.iterdir() if p.is_dir()))
     key = ("sample", name, None if spec is None else tuple(spec.input_shape), stamp)
     if key not in state.caches:
         for old in [k for k in list(state.caches) if k[:2] == key[:2] and k[3] != stamp]:
             state.caches.pop(old, None)  # an older version of the same workspace dataset
-        state.caches[key] = load_training_data(source, spec, per_class=1)
+        # The trainer's own reader on a folder of links to the first image of each
+        # class: a design is checked at the cost of a few images, not of all of them.
+        with tempfile.TemporaryDirectory() as tmp:
+            state.caches[key] = load_training_data(first_per_class(folder, Path(tmp) / name), spec)
     return state.caches[key]
+
+
+def first_per_class(folder: Path, into: Path) -> Path:
+    """Return into, a folder named as folder with links to the first image of each of its
+    classes at the same relative paths."""
+    _, items = find_images(folder)  # DataError when a class has no image yet
+    firsts: dict[int, Path] = {}
+    for path, label in items:
+        firsts.setdefault(label, path)
+    for path in firsts.values():
+        link = into / path.relative_to(folder)
+        link.parent.mkdir(parents=True, exist_ok=True)
+        link.symlink_to(path.resolve())
+    return into
 
 
 def check_fits_data(state: StudioState, name: str, spec: Spec) -> None:
