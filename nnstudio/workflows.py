@@ -306,8 +306,9 @@ def test_report(model_dir: str | Path, data: str | Path, *, part: str = "test") 
 
     model = load(model_dir)
     dataset = model.in_model_classes(load_training_data(data, model.spec, part=part))
-    evaluation = model.evaluate(dataset)
-    probabilities = model.probabilities(dataset.x.reshape((len(dataset), *model.spec.input_shape)))
+    evaluation = model.evaluate(dataset, keep_probabilities=True)  # one forward pass for both
+    probabilities = evaluation.probabilities
+    assert probabilities is not None  # asked for above
     images = dataset.x[:, 0] if dataset.x.ndim == 4 and dataset.x.shape[1] == 1 else dataset.x
     side = math.isqrt(images.shape[1]) if images.ndim == 2 else 0
     if images.ndim == 2:  # vectors: square ones are pixel grids, others have no picture
