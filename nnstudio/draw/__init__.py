@@ -28,14 +28,8 @@ from nnstudio.draw.data import draw_kernels as _kernels
 from nnstudio.draw.data import draw_mosaic as _mosaic
 from nnstudio.draw.functions import FUNCTION_NAMES, draw_function, draw_softmax
 from nnstudio.draw.functions import draw_history as _history
-from nnstudio.draw.lessons import (
-    draw_cross_entropy,
-    draw_lr_schedules,
-    draw_neuron,
-    draw_training_line,
-    draw_vanishing_gradient,
-    with_dropout,
-)
+from nnstudio.draw.lessons import (draw_cross_entropy, draw_lr_schedules, draw_neuron, draw_training_line,
+                                   draw_vanishing_gradient, with_dropout)
 from nnstudio.draw.network import draw_neuron_network
 from nnstudio.draw.output import EXTENSIONS, check_path, save
 from nnstudio.draw.planes import draw_plane_network

@@ -12,16 +12,8 @@ from __future__ import annotations
 import numpy as np
 
 from nnstudio.draw.colors import activation_scale, draw_colorbar, greys_rgb, scale_rgb
-from nnstudio.draw.columns import (
-    RADIUS,
-    SPACING,
-    build_columns,
-    check_limits,
-    elide_columns,
-    fit_gap,
-    most_columns,
-    place_columns,
-)
+from nnstudio.draw.columns import (RADIUS, SPACING, build_columns, check_limits, elide_columns, fit_gap,
+                                   most_columns, place_columns)
 from nnstudio.draw.network import draw_column_net, draw_neuron_network, draw_title, right_margin
 from nnstudio.draw.planes import build_stacks, stack_label
 from nnstudio.draw.svg import MAX_WIDTH, MUTED_COLOR, Canvas, fmt_value, text_width

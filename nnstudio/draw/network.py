@@ -20,26 +20,10 @@ from typing import Any
 
 import numpy as np
 
-from nnstudio.draw.colors import (
-    NEUTRAL_EDGE,
-    activation_scale,
-    diverging_rgb,
-    draw_colorbar,
-    scale_rgb,
-    symmetric_limit,
-    to_hex,
-)
-from nnstudio.draw.columns import (
-    RADIUS,
-    SPACING,
-    Column,
-    build_columns,
-    check_limits,
-    elide_columns,
-    fit_gap,
-    most_columns,
-    place_columns,
-)
+from nnstudio.draw.colors import (NEUTRAL_EDGE, activation_scale, diverging_rgb, draw_colorbar, scale_rgb,
+                                  symmetric_limit, to_hex)
+from nnstudio.draw.columns import (RADIUS, SPACING, Column, build_columns, check_limits, elide_columns,
+                                   fit_gap, most_columns, place_columns)
 from nnstudio.draw.functions import draw_probability_row
 from nnstudio.draw.svg import MAX_WIDTH, MUTED_COLOR, Canvas, escape, fmt, fmt_value, text_width
 from nnstudio.draw.view import NetView, Stage, square_side, stage_output
