@@ -13,8 +13,8 @@ so a user can script exactly what the shell does:
 from nnstudio.errors import NnstudioError
 from nnstudio.workflows.data import is_training_file, load_training_data, make_data
 from nnstudio.workflows.reports import Summary, evaluate_model, predict_inputs, summarize, test_report
-from nnstudio.workflows.training import (check_nothing_lost, checkpoint_folder, choose_network, plan_training,
-                                         train_model)
+from nnstudio.workflows.training import (check_nothing_lost, checkpoint_folder, choose_network,
+                                         folder_default_size, plan_training, train_model)
 
 __all__ = [
     "NnstudioError",
@@ -23,6 +23,7 @@ __all__ = [
     "checkpoint_folder",
     "choose_network",
     "evaluate_model",
+    "folder_default_size",
     "is_training_file",
     "load_training_data",
     "make_data",

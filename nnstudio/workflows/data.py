@@ -16,9 +16,7 @@ from nnstudio.data.dataset import take_per_class
 from nnstudio.data.folders import read_folder
 from nnstudio.data.sources import TRAINING_FILE_SUFFIXES
 from nnstudio.errors import DataError
-from nnstudio.spec import (
-    Spec,
-)
+from nnstudio.spec import Spec
 from nnstudio.spec.schema import suggest
 
 

@@ -11,12 +11,7 @@ from typing import Any
 from nnstudio.data.folders import IMAGE_SUFFIXES
 from nnstudio.errors import DataError, SpecError
 from nnstudio.predict import Prediction, load
-from nnstudio.spec import (
-    LayerInfo,
-    infer_shapes,
-    load_spec,
-    preset_names,
-)
+from nnstudio.spec import LayerInfo, infer_shapes, load_spec, preset_names
 from nnstudio.spec.schema import suggest
 from nnstudio.train import Evaluation, TrainConfig
 from nnstudio.workflows.data import is_training_file, load_training_data

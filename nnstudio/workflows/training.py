@@ -9,18 +9,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from nnstudio.data import (
-    DATASET_NAMES,
-    Dataset,
-)
+from nnstudio.data import DATASET_NAMES, Dataset
 from nnstudio.data.folders import find_images, native_size
 from nnstudio.errors import TrainingError
 from nnstudio.model import build_model
 from nnstudio.predict import Model, load
-from nnstudio.spec import (
-    Spec,
-    load_spec,
-)
+from nnstudio.spec import Spec, load_spec
 from nnstudio.spec.fitting import choose_default_network, image_size
 from nnstudio.store import save_model, training_record
 from nnstudio.train import TrainConfig, fit
@@ -54,14 +48,20 @@ def _pick_network(model: str | Path | dict | Spec | None, data: str | Path, *, p
     source = str(data)
     size = None
     if Path(source).is_dir() and source not in DATASET_NAMES:
-        # Images are read at the size of the network they will feed, which depends on
-        # how many there are: count them first (file names only).
-        names, items = find_images(source)
-        count = len(items) if per_class is None else min(len(items), per_class * len(names))
-        size = image_size(count, native_size([path for path, _ in items]))
+        size = folder_default_size(source, per_class)[0]
     dataset, skipped = read_data_and_skipped(data, None, per_class=per_class, seed=seed, skip_bad=skip_bad, size=size)
     choice = choose_default_network(source, dataset.input_shape, dataset.num_classes, len(dataset))
     return choice.spec, choice.reason, dataset, skipped
+
+
+def folder_default_size(folder: str | Path, per_class: int | None = None) -> tuple[tuple[int, int], int, int]:
+    """Return (the size an image folder's images are read at for its default network,
+    how many images it trains on, its classes). The size depends on how many images
+    there are (spec.fitting.image_size), so they are counted first: file names and
+    image headers only, no pixels."""
+    names, items = find_images(folder)  # DataError when a class has no image yet
+    count = len(items) if per_class is None else min(len(items), per_class * len(names))
+    return image_size(count, native_size([path for path, _ in items])), count, len(names)
 
 
 def plan_training(data: str | Path, *, model: str | Path | dict | Spec | None = None,
