@@ -101,8 +101,6 @@ def main(ctx: click.Context, debug: bool, threads: int | None) -> None:
     if not any(isinstance(h, WarningEcho) for h in library.handlers):
         library.addHandler(WarningEcho(logging.WARNING))
     if threads is not None:
-        import threadpoolctl
-        import torch
+        from nnstudio.threads import use_threads
 
-        torch.set_num_threads(threads)
-        threadpoolctl.threadpool_limits(threads)  # numpy's BLAS, whose idle threads spin
+        use_threads(threads)

@@ -27,19 +27,14 @@ def studio(ctx: click.Context, workspace: Path, host: str, port: int, no_browser
     import socket
     import webbrowser
 
-    import threadpoolctl
-    import torch
     import uvicorn
 
     from nnstudio.studio.app import create_app
+    from nnstudio.threads import use_threads
 
     torch_threads = ctx.find_root().params.get("threads")
     app = create_app(workspace, host=host, threads=torch_threads)
-    # The server predicts one input at a time: one torch thread, and one BLAS thread for
-    # numpy, whose idle OpenBLAS threads otherwise spin on the core a training needs
-    # (they doubled the server's CPU time per prediction, 3.1 ms against 6.2 ms).
-    torch.set_num_threads(1)
-    threadpoolctl.threadpool_limits(1)
+    use_threads(1)  # the server predicts one input at a time; trainings get the other cores
     # IPPROTO_TCP named, not left 0: asyncio turns Nagle's algorithm off only on sockets
     # that say they are TCP, and with it on every answer on a kept-alive connection
     # waited 40 ms for the browser's delayed acknowledgement.
