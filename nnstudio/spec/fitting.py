@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from nnstudio.spec.netspec import Spec, num_classes, with_classes, with_input_shape
-from nnstudio.spec.presets import get_preset
+from nnstudio.spec.presets import conv_bn_relu, get_preset
 from nnstudio.spec.shapes import count_params
 
 DEFAULT_PRESETS = {"shapes": "shapes-mlp", "letters": "letters-cnn", "digits": "digits-cnn", "mnist": "mnist-cnn"}
@@ -110,7 +110,7 @@ def small_cnn(input_shape: Sequence[int], classes: int) -> Spec:
     for filters, kernel in ((16, 5), (32, 3), (64, 3)):
         if side < 4 and layers:
             break
-        layers += _conv_bn_relu(filters, kernel)
+        layers += conv_bn_relu(filters, kernel, 2)
         side = math.ceil(side / 2)
     layers += [{"type": "Flatten"}, {"type": "Dense", "units": 64, "activation": "relu"},
                {"type": "Dropout", "rate": 0.3}, {"type": "Dense", "units": classes, "activation": "softmax"}]
@@ -129,14 +129,6 @@ def small_mlp(input_shape: Sequence[int], classes: int) -> Spec:
                {"type": "Dense", "units": classes, "activation": "softmax"}]
     return Spec.from_dict({"name": "small-mlp", "input_shape": list(input_shape), "layers": layers,
                            "training": {"optimizer": "adam", "lr": 0.003, "lr_decay": "cosine"}})
-
-
-def _conv_bn_relu(filters: int, kernel: int) -> list[dict]:
-    # Momentum 0.9 (PyTorch's 0.1): the moving statistics used at test time follow the
-    # weights within a few dozen steps, far fewer than a small set's step budget.
-    return [{"type": "Conv2D", "filters": filters, "kernel_size": kernel, "strides": 2, "padding": "same",
-             "activation": "linear", "use_bias": False},
-            {"type": "BatchNormalization", "momentum": 0.9}, {"type": "Activation", "activation": "relu"}]
 
 
 def fit_spec_to_data(spec: Spec, input_shape: Sequence[int], classes: int) -> Spec:

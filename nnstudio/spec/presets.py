@@ -20,7 +20,8 @@ def _dropout(rate: float) -> dict:
     return {"type": "Dropout", "rate": rate}
 
 
-def _conv_bn_relu(filters: int, kernel: int, stride: int) -> list[dict]:
+def conv_bn_relu(filters: int, kernel: int, stride: int) -> list[dict]:
+    """Return the course's conv block: a Conv2D with 'same' padding, batch normalization, relu."""
     # Batch normalization before the activation, as the course recommends; its beta makes
     # the convolution's bias redundant. Momentum 0.9 rather than Keras' 0.99 so the moving
     # statistics used at test time settle within a few dozen steps on small datasets.
@@ -80,7 +81,7 @@ PRESETS: dict[str, dict] = {
         "name": "letters-cnn",
         "input_shape": [1, 50, 50],
         "layers": [
-            *_conv_bn_relu(16, 5, 2), *_conv_bn_relu(32, 5, 2), *_conv_bn_relu(64, 5, 2),
+            *conv_bn_relu(16, 5, 2), *conv_bn_relu(32, 5, 2), *conv_bn_relu(64, 5, 2),
             {"type": "Flatten"}, _dense(128), _dropout(0.3), _dense(26, "softmax"),
         ],
         "training": {"optimizer": "adam", "lr": 0.002, "batch_size": 64, "epochs": 8, "lr_decay": "cosine",
@@ -104,7 +105,7 @@ PRESETS: dict[str, dict] = {
         "name": "digits-cnn",
         "input_shape": [1, 8, 8],
         "layers": [
-            *_conv_bn_relu(32, 3, 1), *_conv_bn_relu(64, 3, 1), {"type": "MaxPooling2D", "pool_size": 2},
+            *conv_bn_relu(32, 3, 1), *conv_bn_relu(64, 3, 1), {"type": "MaxPooling2D", "pool_size": 2},
             {"type": "Flatten"}, _dense(128), _dropout(0.4), _dense(10, "softmax"),
         ],
         "training": {"optimizer": "adam", "lr": 0.002, "batch_size": 32, "epochs": 40, "lr_decay": "cosine",
@@ -118,8 +119,8 @@ PRESETS: dict[str, dict] = {
         "name": "mnist-cnn",
         "input_shape": [1, 28, 28],
         "layers": [
-            *_conv_bn_relu(32, 3, 1), {"type": "MaxPooling2D", "pool_size": 2},
-            *_conv_bn_relu(64, 3, 1), {"type": "MaxPooling2D", "pool_size": 2},
+            *conv_bn_relu(32, 3, 1), {"type": "MaxPooling2D", "pool_size": 2},
+            *conv_bn_relu(64, 3, 1), {"type": "MaxPooling2D", "pool_size": 2},
             {"type": "Flatten"}, _dense(128), _dropout(0.5), _dense(10, "softmax"),
         ],
         "training": {"optimizer": "adam", "lr": 0.002, "batch_size": 64, "epochs": 8, "lr_decay": "cosine",
