@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from nnstudio.experiments.runner import Result, Settings, Stat, letters, stat, train_runs, within_noise
+from nnstudio.spec.presets import conv_bn_relu
 
 NAME = "stride-and-channels"
 CLAIM = ("A stride of 2 halves the maps, so each layer costs a quarter of the work and the flattened "
@@ -17,14 +18,9 @@ PER_CLASS = 20
 def cnn(channels: int, stride: int) -> dict[str, Any]:
     """Return a two-layer letters CNN: 5x5 patches, `channels` then twice as many, `stride`,
     batch norm before relu (as the course's design), then softmax over 26 letters."""
-    def conv(filters: int) -> list[dict[str, Any]]:
-        return [{"type": "Conv2D", "filters": filters, "kernel_size": 5, "strides": stride, "padding": "same",
-                 "activation": "linear", "use_bias": False},
-                {"type": "BatchNormalization", "momentum": 0.9}, {"type": "Activation", "activation": "relu"}]
-
     return {"name": f"letters-cnn-{channels}-s{stride}", "input_shape": [1, 50, 50],
-            "layers": [*conv(channels), *conv(2 * channels), {"type": "Flatten"},
-                       {"type": "Dense", "units": 26, "activation": "softmax"}]}
+            "layers": [*conv_bn_relu(channels, 5, stride), *conv_bn_relu(2 * channels, 5, stride),
+                       {"type": "Flatten"}, {"type": "Dense", "units": 26, "activation": "softmax"}]}
 
 
 VARIANTS = {(2, 8): "stride 2, 8-16 channels", (2, 16): "stride 2, 16-32 channels",
@@ -49,7 +45,7 @@ def run(settings: Settings) -> Result:
 
     names = list(VARIANTS.values())
     slowest = max(measured[n]["seconds"].mean for n in names)
-    figure = draw_bars([n.replace(" channels", "").replace("stride ", "stride ") for n in names],
+    figure = draw_bars([n.replace(" channels", "") for n in names],
                        {"test accuracy": [measured[n]["test"].mean for n in names],
                         "time per epoch, share of the slowest": [measured[n]["seconds"].mean / slowest for n in names]},
                        title="stride and channels on 50x50 letters", ylabel="share",
