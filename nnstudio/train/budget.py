@@ -20,13 +20,15 @@ from typing import Any
 
 import numpy as np
 
+from nnstudio.spec.fitting import TUNED_FOR_DATA
+
 STEP_BUDGET = 600  # optimizer steps for a network trained on data nobody tuned it for
 TIME_BUDGET_SECONDS = 40.0  # at most this much training, from a measured step
 MIN_BATCH, MAX_BATCH = 8, 32
 BATCHES_PER_EPOCH = 6  # at least this many batches per epoch, where the data allow MIN_BATCH
 HOLDOUT_MIN_PER_CLASS = 30  # classes this big spare a hold-out for early stopping
 HOLDOUT = 0.15
-DECIDED = ("epochs", "batch_size", "validation", "patience")
+DECIDED = TUNED_FOR_DATA  # the options decided here: those a preset refitted to other data loses
 
 
 @dataclass
@@ -54,7 +56,7 @@ def fit_training(given: Mapping[str, Any], network_training: Mapping[str, Any], 
         budget.reasons["validation"] = (
             f"every class has {HOLDOUT_MIN_PER_CLASS}+ samples: {HOLDOUT:.0%} held out for early stopping"
             if validation else f"a class has fewer than {HOLDOUT_MIN_PER_CLASS} samples: all of them train")
-    train = int(sum(int(c) - _held_out(int(c), float(validation)) for c in counts))
+    train = int(sum(int(c) - held_out_count(int(c), float(validation)) for c in counts))
     batch = fixed.get("batch_size")
     if batch is None:
         batch = batch_size_for(train)
@@ -85,8 +87,10 @@ def batch_size_for(samples: int) -> int:
     return max(1, math.ceil(samples / batches))
 
 
-def _held_out(count: int, fraction: float) -> int:
-    """Samples of a class of count that the trainer's stratified split holds out."""
+def held_out_count(count: int, fraction: float) -> int:
+    """Return the samples of a class of count that the trainer's stratified split holds
+    out: round(fraction * count), at least one when fraction > 0 and the class has two,
+    never the whole class."""
     if fraction <= 0 or count < 2:
         return 0
     return min(max(int(round(fraction * count)), 1), count - 1)

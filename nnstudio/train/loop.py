@@ -29,6 +29,7 @@ from nnstudio.errors import TrainingError
 from nnstudio.model import Network
 from nnstudio.train import checkpoint as ckpt
 from nnstudio.train.augment import AUGMENTATIONS
+from nnstudio.train.budget import held_out_count
 from nnstudio.train.callbacks import (
     BATCH_REPORT_SECONDS,
     EarlyStopping,
@@ -99,7 +100,7 @@ def stratified_split(y: np.ndarray, fraction: float, seed: int) -> tuple[np.ndar
     val = []
     for c in np.unique(y):
         members = np.flatnonzero(y == c)
-        take = min(max(int(round(fraction * len(members))), 1), len(members) - 1)
+        take = held_out_count(len(members), fraction)
         val.append(rng.permutation(members)[:take])
     val_idx = np.sort(np.concatenate(val)) if val else np.arange(0)
     train_idx = np.setdiff1d(np.arange(len(y)), val_idx)

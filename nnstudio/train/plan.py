@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from nnstudio.data import Dataset
 from nnstudio.spec import Spec, count_params
+from nnstudio.train.budget import held_out_count
 from nnstudio.train.config import TrainConfig
 
 FEW_STEPS = 100  # fewer optimizer steps than this rarely train a network well
@@ -31,9 +32,7 @@ class TrainingPlan:
     @property
     def held_out(self) -> int:
         """Samples the trainer's stratified split holds out for validation."""
-        from nnstudio.train.budget import _held_out
-
-        return sum(_held_out(int(c), self.config.validation) for c in self.dataset.class_counts())
+        return sum(held_out_count(int(c), self.config.validation) for c in self.dataset.class_counts())
 
     @property
     def steps(self) -> int:

@@ -8,7 +8,8 @@ import logging
 import numpy as np
 import pytest
 
-from nnstudio.train.budget import STEP_BUDGET, TIME_BUDGET_SECONDS, batch_size_for, fit_training
+from nnstudio.train import stratified_split
+from nnstudio.train.budget import STEP_BUDGET, TIME_BUDGET_SECONDS, batch_size_for, fit_training, held_out_count
 from nnstudio.train.callbacks import DivergenceWatch
 
 
@@ -19,6 +20,15 @@ def test_sixty_images_get_hundreds_of_steps_in_equal_batches():
     assert options["batch_size"] == 10 and 60 % options["batch_size"] == 0
     assert options["epochs"] * 60 // options["batch_size"] >= STEP_BUDGET
     assert set(budget.reasons) == {"validation", "batch_size", "epochs"}
+
+
+@pytest.mark.parametrize("fraction", [0.0, 0.1, 0.15, 0.5, 0.9])
+def test_held_out_count_is_what_the_stratified_split_holds_out(fraction):
+    counts = [1, 2, 3, 7, 20, 33]
+    y = np.repeat(np.arange(len(counts)), counts)
+    _, val = stratified_split(y, fraction, seed=0)
+    assert [int(np.sum(y[val] == c)) for c in range(len(counts))] == [held_out_count(n, fraction) for n in counts]
+    assert held_out_count(1, 0.5) == 0 and held_out_count(2, 0.1) == 1 and held_out_count(20, 0.9) == 18
 
 
 def test_enough_data_holds_some_out_and_stops_early():
