@@ -164,6 +164,23 @@ def test_mistakes_on_an_own_dataset_with_wrong_labels(client: TestClient) -> Non
     assert len({m["index"] for m in both["mistakes"]}) == 2 and both["confusion"] == result["confusion"]
 
 
+def test_mistakes_read_an_own_dataset_again_once_it_changed(client: TestClient) -> None:
+    cross = [[1, 0, 0, 0, 1], [0, 1, 0, 1, 0], [0, 0, 1, 0, 0], [0, 1, 0, 1, 0], [1, 0, 0, 0, 1]]
+    client.post("/api/datasets", json={"name": "growing", "classes": ["square", "x"]})
+    for label in ("square", "x"):
+        assert client.post(f"/api/datasets/growing/samples?class={label}", content=png_bytes(cross),
+                           headers={"content-type": "image/png"}).status_code == 201
+    url = f"/api/models/{MODEL}/mistakes?data=growing&part=train"
+    assert client.get(url).json()["samples"] == 2
+    assert client.get(url).json()["samples"] == 2  # the cached reading
+    assert client.post("/api/datasets/growing/samples?class=square", content=png_bytes(cross),
+                       headers={"content-type": "image/png"}).status_code == 201
+    assert client.get(url).json()["samples"] == 3
+    first = client.get("/api/datasets/growing").json()["files"]["square"][0]
+    assert client.delete(f"/api/datasets/growing/samples/square/{first}").status_code == 200
+    assert client.get(url).json()["samples"] == 2
+
+
 def test_download_delete_upload_round_trip(client: TestClient, workspace: Path) -> None:
     before = predict_json(client, MODEL, BROKEN_SQUARE)
     download = client.get(f"/api/models/{MODEL}/download")

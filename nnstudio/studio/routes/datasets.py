@@ -113,7 +113,7 @@ def data_sample(state: StudioState, name: str, spec: Spec | None) -> Dataset:
             state.caches[key] = load_training_data(name, spec, per_class=1)
         return state.caches[key]
     folder = state.space.dataset_dir(name)
-    stamp = tuple(sorted((p.name, p.stat().st_mtime_ns) for p in folder.iterdir() if p.is_dir()))
+    stamp = folder_stamp(folder)
     key = ("sample", name, None if spec is None else tuple(spec.input_shape), stamp)
     if key not in state.caches:
         for old in [k for k in list(state.caches) if k[:2] == key[:2] and k[3] != stamp]:
@@ -123,6 +123,13 @@ def data_sample(state: StudioState, name: str, spec: Spec | None) -> Dataset:
         with tempfile.TemporaryDirectory() as tmp:
             state.caches[key] = load_training_data(first_per_class(folder, Path(tmp) / name), spec)
     return state.caches[key]
+
+
+def folder_stamp(folder: Path) -> tuple[tuple[str, int], ...]:
+    """Return the name and change time of each class folder in folder: it changes when
+    a class, or a sample in one, is added or removed, so a cached reading of the
+    dataset is known to be stale."""
+    return tuple(sorted((p.name, p.stat().st_mtime_ns) for p in folder.iterdir() if p.is_dir()))
 
 
 def first_per_class(folder: Path, into: Path) -> Path:

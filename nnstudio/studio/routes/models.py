@@ -20,6 +20,7 @@ from nnstudio.spec import count_params, load_spec
 from nnstudio.store import MODEL_JSON
 from nnstudio.studio.archive import install_zip, zip_model
 from nnstudio.studio.bodies import image_body, zip_body
+from nnstudio.studio.routes.datasets import folder_stamp
 from nnstudio.studio.routes.designs import SVG, summary
 from nnstudio.studio.state import StudioState, get_state
 from nnstudio.studio.workspace import check_name, read_json
@@ -240,7 +241,7 @@ def evaluation_data(state: StudioState, data: str, part: str, spec: Any) -> Any:
         stamp: Any = None
     else:
         source = state.space.dataset_dir(data)
-        stamp = tuple(sorted((p.name, p.stat().st_mtime_ns) for p in source.iterdir() if p.is_dir()))
+        stamp = folder_stamp(source)
     key = ("evaluation", data, part, tuple(spec.input_shape), stamp)
     cached = state.caches.get(key)
     if cached is None:
