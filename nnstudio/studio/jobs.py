@@ -35,6 +35,11 @@ FINAL = ("done", "failed", "stopped", "interrupted")
 RESUMABLE = ("stopped", "interrupted", "failed")
 
 
+def write_event(run_dir: Path, kind: str, logs: dict[str, Any]) -> None:
+    """Append one report, tagged with its kind and time, to the run's events.jsonl."""
+    append_line(run_dir / EVENTS, json.dumps({"kind": kind, "time": time.time(), **logs}))
+
+
 class StopRequested(Exception):
     """Raised at the end of a stopped training, so that train_model keeps the checkpoint
     for a resume instead of saving a half-trained model."""
@@ -52,7 +57,7 @@ class ReportLog:
         self.reason = ""
 
     def write(self, kind: str, logs: dict[str, Any]) -> None:
-        append_line(self.folder / EVENTS, json.dumps({"kind": kind, "time": time.time(), **logs}))
+        write_event(self.folder, kind, logs)
 
     def check_stop(self) -> None:
         if (self.folder / STOP_FILE).exists():
@@ -185,8 +190,7 @@ class JobRunner:
             code = process.exitcode
             how = f"killed by signal {-code}" if code is not None and code < 0 else f"exit code {code}"
             message = f"the training process ended unexpectedly ({how}). help: resume the run from its checkpoint"
-            append_line(run_dir / EVENTS, json.dumps({"kind": "status", "time": time.time(), "status": "failed",
-                                                      "error": message}))
+            write_event(run_dir, "status", {"status": "failed", "error": message})
             update_run(run_dir, status="failed", pid=None, error=message)
         with self.lock:
             if self.processes.get(run_id) is process:
