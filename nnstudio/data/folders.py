@@ -16,7 +16,14 @@ import numpy as np
 from PIL import Image
 
 from nnstudio.data.dataset import Dataset
-from nnstudio.data.prepare import MAX_IMAGE_PIXELS, Preparation, default_margin, open_image, prepare_image
+from nnstudio.data.prepare import (
+    MAX_IMAGE_PIXELS,
+    SMALL_GRID,
+    Preparation,
+    default_margin,
+    open_image,
+    prepare_image,
+)
 from nnstudio.errors import DataError
 
 log = logging.getLogger(__name__)
@@ -71,14 +78,12 @@ def find_images(folder: str | Path) -> tuple[list[str], list[tuple[Path, int]]]:
 
 # Images smaller than this are grids (the course's 5x5 shapes): used as they are, since
 # cropping to the ink would blow a 5x5 line up into a block.
-MIN_CROP_SIDE = 8
+MIN_CROP_SIDE = SMALL_GRID
 
 
-def folder_preparation(paths: list[Path], size: tuple[int, int] | None) -> Preparation:
-    """Return the Preparation for images: `size`, else their own size if all agree, else 50x50;
-    margin about 8% of the smaller side; crop on, except for grids smaller than MIN_CROP_SIDE."""
-    if size is None:
-        size = native_size(paths)
+def folder_preparation(size: tuple[int, int]) -> Preparation:
+    """Return the Preparation for images read at `size` (H, W): margin about 8% of the
+    smaller side; crop on, except for grids smaller than MIN_CROP_SIDE."""
     size = Preparation(size=size, margin=0).size  # validates
     if min(size) < MIN_CROP_SIDE:
         return Preparation(size=size, margin=0, crop=False)
@@ -94,7 +99,11 @@ def native_size(paths: list[Path]) -> tuple[int, int]:
             sizes.add(_image_size(path))
         except DataError:
             continue
-    return sizes.pop() if len(sizes) == 1 else DEFAULT_FOLDER_SIZE
+    return _common_size(sizes)
+
+
+def _common_size(sizes: set[tuple[int, int]]) -> tuple[int, int]:
+    return next(iter(sizes)) if len(sizes) == 1 else DEFAULT_FOLDER_SIZE
 
 
 def _image_size(path: Path) -> tuple[int, int]:
@@ -118,17 +127,20 @@ def load_folder(folder: str | Path, *, size: tuple[int, int] | None = None, skip
 
 def read_folder(folder: str | Path, *, size: tuple[int, int] | None = None,
                 skip_bad: bool = False) -> tuple[Dataset, list[str]]:
-    """Return (the folder's Dataset, the images left out as "path: why"). Every image is
+    """Return (the folder's Dataset, the images left out as "path: why"). Images are read
+    at `size`, else their own size if all agree, else DEFAULT_FOLDER_SIZE. Every image is
     tried: one DataError lists all that cannot be read or have no ink, unless skip_bad,
     which leaves them out (a class needs one good image still)."""
     names, items = find_images(folder)
     bad: dict[Path, str] = {}
+    sizes = set()
     for path, _ in items:
         try:
-            _image_size(path)
+            sizes.add(_image_size(path))
         except DataError as exc:
             bad[path] = _reason(path, exc)
-    prep = folder_preparation([p for p, _ in items if p not in bad], size)
+    # Each header is read once: the readable ones also give the folder's own size.
+    prep = folder_preparation(_common_size(sizes) if size is None else size)
     x = np.empty((len(items), 1, *prep.size), dtype=np.float32)
     for i, (path, _) in enumerate(items):
         if path in bad:

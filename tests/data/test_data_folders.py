@@ -154,6 +154,18 @@ def test_skip_bad_leaves_the_bad_images_out_and_says_which(tmp_path, draw_letter
         read_folder(root, skip_bad=True)
 
 
+def test_each_header_is_read_once_for_the_size_and_the_check(tmp_path, draw_letter, monkeypatch):
+    from nnstudio.data import folders
+
+    root = make_class_folders(tmp_path, draw_letter, "AB", 3)
+    opened = []
+    real = folders._image_size
+    monkeypatch.setattr(folders, "_image_size", lambda path: opened.append(path) or real(path))
+    data = folders.load_folder(root)
+    assert data.preparation.size == (60, 60)  # the images' own size, from those headers
+    assert sorted(opened) == sorted(root.rglob("*.png"))
+
+
 def test_a_folder_of_five_by_five_grids_is_not_cropped(tmp_path):
     from nnstudio.data import SHAPE_BITMAPS
 
