@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
 
-from nnstudio.spec import Spec, fit_spec_to_data, get_preset, load_spec, preset_names
+from nnstudio.spec import Spec, fit_spec_to_data, get_preset, load_spec
 from nnstudio.studio.jobs import FINAL, read_events
 from nnstudio.studio.options import RunRequest
 from nnstudio.studio.routes.datasets import check_fits_data, data_sample, default_network
@@ -56,10 +56,9 @@ def network_for(state: StudioState, model: str | dict[str, Any] | None, data: st
     if model is None:
         return default_network(state, data, per_class).spec
     if isinstance(model, str):
-        if model not in preset_names():
-            get_preset(model)  # SpecError with the list of presets and a hint
+        preset = get_preset(model)  # SpecError with the list of presets and a hint, before the data is read
         sample = data_sample(state, data, None)
-        spec = fit_spec_to_data(get_preset(model), sample.input_shape, sample.num_classes)
+        spec = fit_spec_to_data(preset, sample.input_shape, sample.num_classes)
     else:
         spec = load_spec(model)
     check_fits_data(state, data, spec)
