@@ -103,8 +103,7 @@ def _hook(strokes: list[Stroke], rng: np.random.Generator) -> list[Stroke]:
 
 def _resample(stroke: Stroke) -> Stroke:
     """Points every _STEP along the stroke (straight segments become many points)."""
-    seg = np.linalg.norm(np.diff(stroke, axis=0), axis=1)
-    s = np.concatenate([[0.0], np.cumsum(seg)])
+    s = _arclength(stroke)
     if s[-1] <= 0:
         return stroke[:1].repeat(2, axis=0)
     n = max(2, int(np.ceil(s[-1] / _STEP)) + 1)
