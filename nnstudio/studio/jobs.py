@@ -23,11 +23,10 @@ from pathlib import Path
 from typing import Any
 
 from nnstudio.files import append_line
-from nnstudio.studio.workspace import Conflict, Workspace, check_name, read_json, write_json
+from nnstudio.studio.workspace import RUN_JSON, Conflict, Workspace, check_name, read_json, write_json
 
 log = logging.getLogger(__name__)
 
-RUN_JSON = "run.json"
 EVENTS = "events.jsonl"
 STOP_FILE = "stop"
 MODEL_PART = "model"  # runs/ID/model while training; its checkpoint is runs/ID/model.checkpoint

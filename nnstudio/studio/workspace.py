@@ -23,6 +23,7 @@ from nnstudio.files import write_atomically
 
 NAME_MAX = 64
 NAME_PUNCTUATION = " _-.+"
+RUN_JSON = "run.json"
 
 
 class NotFound(NnstudioError):
@@ -95,7 +96,7 @@ class Workspace:
     def run_dir(self, run_id: str, *, must_exist: bool = True) -> Path:
         """Return runs/ID; NotFound when must_exist and it has no run.json."""
         path = self.runs / check_name(run_id, "run")
-        if must_exist and not (path / "run.json").is_file():
+        if must_exist and not (path / RUN_JSON).is_file():
             raise NotFound(f"run {run_id!r}: no such run. help: GET /api/runs lists them")
         return path
 

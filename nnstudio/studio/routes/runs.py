@@ -14,7 +14,7 @@ from nnstudio.studio.jobs import FINAL, read_events
 from nnstudio.studio.options import RunRequest
 from nnstudio.studio.routes.datasets import check_fits_data, data_sample, default_network
 from nnstudio.studio.state import StudioState, get_state
-from nnstudio.studio.workspace import Conflict, check_name, read_json
+from nnstudio.studio.workspace import RUN_JSON, Conflict, check_name, read_json
 from nnstudio.train import TrainConfig
 
 router = APIRouter(prefix="/api/runs", tags=["runs"])
@@ -81,7 +81,7 @@ def model_name(state: StudioState, wanted: str | None, data: str, network: str) 
 @router.get("")
 def list_runs(state: StudioState = Depends(get_state)) -> list[dict[str, Any]]:
     """Every run in the workspace, newest first, with its status and last epoch."""
-    records = [read_json(path) for path in state.space.runs.glob("*/run.json")]
+    records = [read_json(path) for path in state.space.runs.glob(f"*/{RUN_JSON}")]
     records = [r for r in records if r.get("id")]
     records.sort(key=lambda r: r.get("created", 0), reverse=True)
     return [describe(state, r, full=False) for r in records]
@@ -90,7 +90,7 @@ def list_runs(state: StudioState = Depends(get_state)) -> list[dict[str, Any]]:
 @router.get("/{run_id}")
 def get_run(run_id: str, state: StudioState = Depends(get_state)) -> dict[str, Any]:
     """One run: status, data, spec, options, history so far, progress, model, error."""
-    return describe(state, read_json(state.space.run_dir(run_id) / "run.json"))
+    return describe(state, read_json(state.space.run_dir(run_id) / RUN_JSON))
 
 
 def describe(state: StudioState, record: dict[str, Any], full: bool = True) -> dict[str, Any]:
@@ -141,7 +141,7 @@ async def stream_events(state: StudioState, run_dir: Any, offset: int):
         for event in events:
             yield f"id: {offset}\nevent: {event['kind']}\ndata: {json.dumps(event)}\n\n"
         if not events:
-            status = state.jobs.status(read_json(run_dir / "run.json"))
+            status = state.jobs.status(read_json(run_dir / RUN_JSON))
             if status in FINAL and not read_events(run_dir, offset)[0]:
                 yield f"id: {offset}\nevent: end\ndata: {json.dumps({'status': status})}\n\n"
                 return
@@ -157,7 +157,7 @@ async def stream_events(state: StudioState, run_dir: Any, offset: int):
 @router.post("/{run_id}/stop")
 def stop_run(run_id: str, state: StudioState = Depends(get_state)) -> dict[str, Any]:
     """Ask the run to stop at its next batch; it keeps a checkpoint and can be resumed."""
-    record = read_json(state.space.run_dir(run_id) / "run.json")
+    record = read_json(state.space.run_dir(run_id) / RUN_JSON)
     status = state.jobs.status(record)
     if status in FINAL:
         raise Conflict(f"run {run_id!r} is {status}, not training")
