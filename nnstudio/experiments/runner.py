@@ -118,16 +118,6 @@ class Run:
         return [float(row.get(key, math.nan)) for row in self.history]
 
 
-class Recorder:
-    """Callback keeping every epoch's training logs (they survive a run that diverges)."""
-
-    def __init__(self) -> None:
-        self.rows: list[dict[str, Any]] = []
-
-    def on_epoch_end(self, epoch: int, logs: Any) -> None:
-        self.rows.append(dict(logs))
-
-
 class HeldOut:
     """Callback scoring the network on a held-out set after every epoch (eval mode: no
     dropout, batch norm on its running statistics)."""
@@ -176,13 +166,13 @@ def train_once(spec: Mapping[str, Any], train: Any, held: Any, *, seed: int, kee
     """Train a fresh network built from `spec` (a spec dict) on `train` with `options`
     (TrainConfig fields; no validation hold-out), scoring it on `held` after every epoch."""
     from nnstudio.model import build_model
-    from nnstudio.train import TrainConfig, fit
+    from nnstudio.train import Recorder, TrainConfig, fit
     from nnstudio.train.tensors import input_tensors
 
     network = build_model(dict(spec), seed=seed)
     config = TrainConfig.from_options(None, seed=seed, device="cpu", validation=0.0, **options)
     held_out = HeldOut(*input_tensors(network.spec, held))
-    recorder = Recorder()
+    recorder = Recorder()  # its epochs survive a run that diverges
     started = time.perf_counter()
     diverged = False
     try:
@@ -196,7 +186,7 @@ def train_once(spec: Mapping[str, Any], train: Any, held: Any, *, seed: int, kee
         held_out.accuracy.append(1.0 / len(train.class_names))
     seconds = time.perf_counter() - started
     parameters = sum(p.numel() for p in network.parameters() if p.requires_grad)
-    return Run(recorder.rows, held_out.loss, held_out.accuracy, seconds, parameters,
+    return Run([logs for _, logs in recorder.epochs], held_out.loss, held_out.accuracy, seconds, parameters,
                network if keep else None, diverged)
 
 
