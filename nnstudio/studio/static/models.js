@@ -4,23 +4,14 @@
 
 import { $, attempt, clearError, del, el, emit, fillSelect, getJSON, percent, request, showError, showSvg }
   from "./api.js";
-import { currentInput, useCanvas, useGrid } from "./canvas.js";
+import { useCanvas, useGrid } from "./canvas.js";
 import { listDatasets } from "./data.js";
 
 let models = [];
 let model = null; // GET /api/models/{name}
 let answerSeq = 0;
-let lastAnswer = null;
 let lastInput = null;
 let mistakes = null;
-
-export function currentModel() {
-  return model;
-}
-
-export function lastPrediction() {
-  return lastAnswer;
-}
 
 // The input shown to the model last: a drawing, an upload or a grid (null when cleared).
 export function lastGivenInput() {
@@ -92,7 +83,6 @@ function classList(names) {
 }
 
 function clearAnswer() {
-  lastAnswer = null;
   lastInput = null;
   $("#prediction-top").textContent = "";
   $("#confidence").textContent = "";
@@ -124,7 +114,6 @@ export async function predict(input) {
       request("POST", `${base}/drawing.svg`, { ...body, as: "text" }),
     ]);
     if (mine !== answerSeq || model !== chosen) return;
-    lastAnswer = answer;
     showAnswer(answer, chosen);
     showSvg($("#network-drawing"), svg, `network ${chosen.name} with this input`);
     clearError("predict");
@@ -194,12 +183,6 @@ async function uploadImage(file) {
   if (!file) return;
   $("#image-upload").value = "";
   await predict({ kind: "file", blob: file, type: file.type || "application/octet-stream" });
-}
-
-// Give the last input to the model again (the chosen model changed, say).
-export async function askAgain() {
-  const input = lastInput || (await currentInput());
-  if (input) await predict(input);
 }
 
 // ----------------------------------------------------------------------------- mistakes
