@@ -23,7 +23,7 @@ from nnstudio.studio.bodies import MAX_ZIP_BYTES, TooLarge
 from nnstudio.studio.guards import Guard, allowed_hosts
 from nnstudio.studio.routes import datasets, designs, models, runs
 from nnstudio.studio.state import StudioState
-from nnstudio.studio.workspace import Conflict, NotFound
+from nnstudio.studio.workspace import Conflict, NotFound, one_line
 
 log = logging.getLogger(__name__)
 
@@ -40,10 +40,6 @@ def status_of(error: NnstudioError) -> int:
     if isinstance(error, TooLarge):
         return 413
     return 422
-
-
-def one_line(error: BaseException) -> str:
-    return " ".join(str(error).split()) or type(error).__name__
 
 
 async def user_error(request: Request, error: Exception) -> JSONResponse:

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from nnstudio.files import append_line
-from nnstudio.studio.workspace import RUN_JSON, Conflict, Workspace, check_name, read_json, write_json
+from nnstudio.studio.workspace import RUN_JSON, Conflict, Workspace, check_name, one_line, read_json, write_json
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +107,7 @@ def train_in_child(folder: str, parent_pid: int, resume: bool) -> None:
         return
     except Exception as error:  # noqa: BLE001 - every failure must reach the page
         log.debug("run %s failed", run_dir.name, exc_info=True)
-        message = " ".join(str(error).split()) or type(error).__name__
+        message = one_line(error)
         callback.write("status", {"status": "failed", "error": message})
         update_run(run_dir, status="failed", pid=None, error=message,
                    trace=traceback.format_exc(limit=8))

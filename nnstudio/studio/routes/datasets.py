@@ -29,7 +29,7 @@ from nnstudio.spec import Spec, preset_names
 from nnstudio.spec.fitting import NetworkChoice, choose_default_network, image_size
 from nnstudio.studio.bodies import image_body
 from nnstudio.studio.state import StudioState, get_state
-from nnstudio.studio.workspace import Conflict, NotFound, check_name
+from nnstudio.studio.workspace import Conflict, NotFound, check_name, one_line
 
 router = APIRouter(prefix="/api/datasets", tags=["datasets"])
 
@@ -75,7 +75,7 @@ def get_dataset(name: str, state: StudioState = Depends(get_state)) -> dict[str,
     try:
         answer["network"] = network_info(default_network(state, name))
     except DataError as error:  # an own dataset with an empty class: no network yet
-        answer["network"], answer["network_error"] = None, " ".join(str(error).split())
+        answer["network"], answer["network_error"] = None, one_line(error)
     return answer
 
 

@@ -14,6 +14,7 @@ from nnstudio.spec.schema import ACTIVATIONS, PADDINGS
 from nnstudio.studio.options import option_table
 from nnstudio.studio.routes.datasets import check_fits_data, data_sample
 from nnstudio.studio.state import StudioState, get_state
+from nnstudio.studio.workspace import one_line
 
 router = APIRouter(prefix="/api", tags=["designs"])
 
@@ -76,7 +77,7 @@ def data_mismatch(state: StudioState, data: str, spec: Spec) -> dict[str, Any] |
     try:
         check_fits_data(state, data, spec)
     except TrainingError as error:
-        message = " ".join(str(error).split())
+        message = one_line(error)
         if sample.num_classes < 2:  # no network can train on it: nothing in the design to point at
             return {"error": message, "layer": None, "field": None}
         if num_classes(spec) != sample.num_classes:
