@@ -121,9 +121,10 @@ def _change_thickness(y: torch.Tensor, pick: torch.Tensor, d: Distortion) -> tor
     if thick.any():
         y[thick] = _grow(y[thick])
     if thin.any():
-        eroded = -_grow(-y[thin])
-        survives = eroded.sum(dim=(1, 2, 3)) > 0.35 * y[thin].sum(dim=(1, 2, 3))
-        y[thin] = torch.where(survives[:, None, None, None], eroded, y[thin])
+        before = y[thin]
+        eroded = -_grow(-before)
+        survives = eroded.sum(dim=(1, 2, 3)) > 0.35 * before.sum(dim=(1, 2, 3))
+        y[thin] = torch.where(survives[:, None, None, None], eroded, before)
     return y
 
 
