@@ -14,6 +14,7 @@ from PIL import Image
 
 BASE_URL = "http://127.0.0.1:8765"  # the Host guard lets 127.0.0.1 in
 BROKEN_SQUARE = [[1, 1, 1, 0, 1], [1, 0, 0, 0, 1], [1, 0, 0, 0, 1], [0, 0, 0, 0, 1], [1, 1, 1, 1, 1]]
+CROSS = [[1, 0, 0, 0, 1], [0, 1, 0, 1, 0], [0, 0, 1, 0, 0], [0, 1, 0, 1, 0], [1, 0, 0, 0, 1]]
 MODEL = "shapes-small"  # the trained model every workspace starts with
 CNN = "digits-random"  # an untrained CNN with BatchNormalization and pooling
 

@@ -7,11 +7,9 @@ from pathlib import Path
 import numpy as np
 from fastapi.testclient import TestClient
 from PIL import Image
-from studio_helpers import BROKEN_SQUARE, files_under, png_bytes
+from studio_helpers import BROKEN_SQUARE, CROSS, files_under, png_bytes
 
 from nnstudio.data import load_dataset
-
-CROSS = [[1, 0, 0, 0, 1], [0, 1, 0, 1, 0], [0, 0, 1, 0, 0], [0, 1, 0, 1, 0], [1, 0, 0, 0, 1]]
 
 
 def add_sample(client: TestClient, dataset: str, class_name: str, pixels: list[list[int]]) -> dict:

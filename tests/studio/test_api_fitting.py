@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import torch
 from fastapi.testclient import TestClient
-from studio_helpers import BROKEN_SQUARE, MODEL, files_under, png_bytes
+from studio_helpers import BROKEN_SQUARE, CROSS, MODEL, files_under, png_bytes
 
 from nnstudio.data import load_dataset
 from nnstudio.errors import TrainingError
@@ -22,7 +22,6 @@ from nnstudio.train.tensors import check_classes, input_tensors
 from nnstudio.workflows import choose_network, load_training_data
 
 PNG = {"content-type": "image/png"}
-CROSS = [[1, 0, 0, 0, 1], [0, 1, 0, 1, 0], [0, 0, 1, 0, 0], [0, 1, 0, 1, 0], [1, 0, 0, 0, 1]]
 
 
 def make_dataset(client: TestClient, name: str, scale: int = 8) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
-from studio_helpers import BROKEN_SQUARE, CNN, MODEL, files_under, png_bytes
+from studio_helpers import BROKEN_SQUARE, CNN, CROSS, MODEL, files_under, png_bytes
 
 from nnstudio.predict import load
 from nnstudio.studio.archive import MAX_ENTRIES, MAX_ENTRY_BYTES
@@ -75,11 +75,10 @@ def test_predict_from_a_drawing_and_from_a_grid(client: TestClient, workspace: P
     assert [p["class"] for p in drawn.json()["predictions"]] == [p["class"] for p in grid["predictions"]]
     assert [p["probability"] for p in drawn.json()["predictions"]] == pytest.approx(probabilities, abs=1e-6)
     # A larger drawing is scaled down to the grid: an x, 8 pixels a cell.
-    cross = [[1, 0, 0, 0, 1], [0, 1, 0, 1, 0], [0, 0, 1, 0, 0], [0, 1, 0, 1, 0], [1, 0, 0, 0, 1]]
-    large = client.post(f"/api/models/{MODEL}/predict", content=png_bytes(cross, scale=8),
+    large = client.post(f"/api/models/{MODEL}/predict", content=png_bytes(CROSS, scale=8),
                         headers={"content-type": "image/png"})
     assert large.status_code == 200
-    assert large.json()["prepared"] == cross and large.json()["class"] == "x"
+    assert large.json()["prepared"] == CROSS and large.json()["class"] == "x"
 
 
 def test_a_cnn_predicts_a_png_and_shows_its_prepared_input(client: TestClient) -> None:
@@ -146,10 +145,9 @@ def test_mistakes_on_the_test_part(client: TestClient, workspace: Path) -> None:
 
 
 def test_mistakes_on_an_own_dataset_with_wrong_labels(client: TestClient) -> None:
-    cross = [[1, 0, 0, 0, 1], [0, 1, 0, 1, 0], [0, 0, 1, 0, 0], [0, 1, 0, 1, 0], [1, 0, 0, 0, 1]]
     square = [[1] * 5, [1, 0, 0, 0, 1], [1, 0, 0, 0, 1], [1, 0, 0, 0, 1], [1] * 5]
     client.post("/api/datasets", json={"name": "mixed", "classes": ["square", "x"]})
-    for label, pixels in (("square", cross), ("square", cross), ("square", square), ("x", cross)):
+    for label, pixels in (("square", CROSS), ("square", CROSS), ("square", square), ("x", CROSS)):
         assert client.post(f"/api/datasets/mixed/samples?class={label}", content=png_bytes(pixels),
                            headers={"content-type": "image/png"}).status_code == 201
     result = client.get(f"/api/models/{MODEL}/mistakes?data=mixed&part=train&limit=1").json()
@@ -159,21 +157,20 @@ def test_mistakes_on_an_own_dataset_with_wrong_labels(client: TestClient) -> Non
     assert len(result["mistakes"]) == 1  # two in that cell, one shown
     mistake = result["mistakes"][0]
     assert (mistake["true"], mistake["predicted"]) == ("square", "x") and mistake["confidence"] > 0.5
-    assert mistake["prepared"] == cross
+    assert mistake["prepared"] == CROSS
     both = client.get(f"/api/models/{MODEL}/mistakes?data=mixed&part=train&limit=5").json()
     assert len({m["index"] for m in both["mistakes"]}) == 2 and both["confusion"] == result["confusion"]
 
 
 def test_mistakes_read_an_own_dataset_again_once_it_changed(client: TestClient) -> None:
-    cross = [[1, 0, 0, 0, 1], [0, 1, 0, 1, 0], [0, 0, 1, 0, 0], [0, 1, 0, 1, 0], [1, 0, 0, 0, 1]]
     client.post("/api/datasets", json={"name": "growing", "classes": ["square", "x"]})
     for label in ("square", "x"):
-        assert client.post(f"/api/datasets/growing/samples?class={label}", content=png_bytes(cross),
+        assert client.post(f"/api/datasets/growing/samples?class={label}", content=png_bytes(CROSS),
                            headers={"content-type": "image/png"}).status_code == 201
     url = f"/api/models/{MODEL}/mistakes?data=growing&part=train"
     assert client.get(url).json()["samples"] == 2
     assert client.get(url).json()["samples"] == 2  # the cached reading
-    assert client.post("/api/datasets/growing/samples?class=square", content=png_bytes(cross),
+    assert client.post("/api/datasets/growing/samples?class=square", content=png_bytes(CROSS),
                        headers={"content-type": "image/png"}).status_code == 201
     assert client.get(url).json()["samples"] == 3
     first = client.get("/api/datasets/growing").json()["files"]["square"][0]
