@@ -213,19 +213,15 @@ def trained_pictures(letters: Any | None) -> list[Picture]:
 
 def cnn_lesson_pictures(cnn: Any, sample: np.ndarray, train: Any) -> list[Picture]:
     """Return the CNN zoom and batch normalization, from the trained letters CNN."""
-    from nnstudio.lessons import batchnorm_numbers, conv_zoom_numbers
+    from nnstudio.lessons import batchnorm_numbers, conv_zoom_picture
 
-    zoom = conv_zoom_numbers(cnn, sample)
     norm = batchnorm_numbers(cnn, train)
     return [
         Picture("conv-zoom-letters-cnn", "One patch, shared weights, one output cell", "The "
                 "trained letters CNN's first conv layer on the test A: the patch of one output "
                 "cell times the 5x5 weights of two filters (each its own channel), summed, "
                 "batch-normalized and through relu; the 'same' zero border around the input.",
-                draw.draw_conv_zoom(zoom["image"], zoom["kernels"], row=zoom["row"],
-                                    col=zoom["col"], stride=zoom["stride"],
-                                    padding=zoom["padding"], steps=zoom["steps"],
-                                    channel_names=zoom["channel_names"])),
+                conv_zoom_picture(cnn, sample)),
         Picture("batchnorm-letters-cnn", "Batch normalization", f"Channel {norm['channel'] + 1} "
                 "of the letters CNN's first conv layer over one batch of 64 letters: before, "
                 "normalized, and scaled and shifted by the learned gamma and beta.",

@@ -138,6 +138,16 @@ def conv_zoom_numbers(model: Any, sample: Any, *, filters: int = 2) -> dict[str,
             "channel_names": [f"filter {f + 1}" for f in chosen]}
 
 
+def conv_zoom_picture(model: Any, sample: Any) -> str:
+    """Return SVG text of the CNN zoom: conv_zoom_numbers(model, sample) drawn."""
+    import nnstudio.draw as draw
+
+    zoom = conv_zoom_numbers(model, sample)
+    return draw.draw_conv_zoom(zoom["image"], zoom["kernels"], row=zoom["row"], col=zoom["col"],
+                               stride=zoom["stride"], padding=zoom["padding"], steps=zoom["steps"],
+                               channel_names=zoom["channel_names"])
+
+
 def _conv_sums(image: np.ndarray, weights: np.ndarray, config: dict) -> np.ndarray:
     """Return the weighted sums (F, H', W') of a Conv2D without bias, by torch."""
     x = torch.as_tensor(np.asarray(image, dtype=np.float64))[None]
@@ -254,11 +264,7 @@ def lesson_picture(name: str, *, model: Any = None, input: Any = None, data: str
         norm = batchnorm_numbers(loaded, dataset)
         return draw.draw_batchnorm(norm["before"], norm["gamma"], norm["beta"], eps=norm["eps"])
     if name == "conv-zoom":
-        zoom = conv_zoom_numbers(loaded, sample)
-        return draw.draw_conv_zoom(zoom["image"], zoom["kernels"], row=zoom["row"],
-                                   col=zoom["col"], stride=zoom["stride"],
-                                   padding=zoom["padding"], steps=zoom["steps"],
-                                   channel_names=zoom["channel_names"])
+        return conv_zoom_picture(loaded, sample)
     if name == "neuron":
         one = neuron_numbers(loaded, sample)
         return draw.draw_neuron(one["inputs"], one["weights"], one["bias"],

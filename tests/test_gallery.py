@@ -50,3 +50,19 @@ def test_full_gallery_with_trained_networks_and_pngs(tmp_path):
     assert "Not drawn" not in readme
     assert readme_images(readme) == [f"{name}.png" for name in ORDER]
     assert sorted(ORDER) == sorted(ALWAYS + TRAINED)
+
+
+def test_conv_zoom_picture_draws_the_numbers_of_the_zoom():
+    import nnstudio.draw as draw
+    from nnstudio.data import load_dataset
+    from nnstudio.lessons import conv_zoom_numbers, conv_zoom_picture
+    from nnstudio.model import build_model
+
+    network = build_model("digits-cnn", seed=0)
+    sample = load_dataset("digits", per_class=1).x[0]
+    zoom = conv_zoom_numbers(network, sample)
+    svg = conv_zoom_picture(network, sample)
+    assert svg == draw.draw_conv_zoom(zoom["image"], zoom["kernels"], row=zoom["row"], col=zoom["col"],
+                                      stride=zoom["stride"], padding=zoom["padding"], steps=zoom["steps"],
+                                      channel_names=zoom["channel_names"])
+    assert "filter 1" in svg and svg.count('class="patch-cell"') == 2 * 9
