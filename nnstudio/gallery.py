@@ -141,15 +141,10 @@ def function_pictures() -> list[Picture]:
 
 def _fit(spec_name: str, data: Any, **overrides: Any) -> tuple[Any, list]:
     """Return (network, history) after a short seeded training of a preset on `data`."""
-    from nnstudio.model import build_model
-    from nnstudio.spec import get_preset, with_classes
-    from nnstudio.train import TrainConfig, fit
+    from nnstudio.lessons import train_preset
 
-    spec = with_classes(get_preset(spec_name), len(data.class_names))
-    network = build_model(spec, seed=GALLERY_SEED)
-    config = TrainConfig.from_options(spec.training, seed=GALLERY_SEED, device="cpu", **overrides)
     started = time.perf_counter()
-    history = fit(network, data, config)
+    network, history = train_preset(spec_name, data, seed=GALLERY_SEED, **overrides)
     log.info("gallery: trained %s in %.1f s", spec_name, time.perf_counter() - started)
     return network, list(history)
 

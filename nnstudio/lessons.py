@@ -188,15 +188,25 @@ def batchnorm_numbers(model: Any, data: Any, *, batch: int = 64, channel: int | 
             "eps": float(getattr(network.layers[norm], "eps", 1e-3))}
 
 
+def train_preset(preset: str, data: Any, *, seed: int = 0, **options: Any) -> tuple[Any, Any]:
+    """Return (network, History): preset, one output per class of data, built and trained
+    on data on the CPU with seed, its own training options under the given `options`."""
+    from nnstudio.model import build_model
+    from nnstudio.spec import get_preset, with_classes
+    from nnstudio.train import TrainConfig, fit
+
+    spec = with_classes(get_preset(preset), len(data.class_names))
+    network = build_model(spec, seed=seed)
+    config = TrainConfig.from_options(spec.training, seed=seed, device="cpu", **options)
+    return network, fit(network, data, config)
+
+
 def shuffle_accuracies(train: Any, test: Any, presets: dict[str, str], *, epochs: int = 10,
                        seed: int = 0) -> tuple[np.ndarray, dict[str, tuple[float, float]]]:
     """Return (the pixel permutation, name -> (test accuracy on the images, on the same
     images with their pixels shuffled by that one permutation)) for each preset trained
     `epochs` epochs on each version."""
     from nnstudio.data.dataset import Dataset
-    from nnstudio.model import build_model
-    from nnstudio.spec import get_preset, with_classes
-    from nnstudio.train import TrainConfig, fit
     from nnstudio.train.evaluate import evaluate
 
     shape = train.x.shape[1:]
@@ -210,11 +220,7 @@ def shuffle_accuracies(train: Any, test: Any, presets: dict[str, str], *, epochs
     for name, preset in presets.items():
         scores = []
         for tr, te in ((train, test), (shuffled(train), shuffled(test))):
-            spec = with_classes(get_preset(preset), len(train.class_names))
-            network = build_model(spec, seed=seed)
-            config = TrainConfig.from_options(spec.training, seed=seed, device="cpu",
-                                              epochs=epochs, validation=0.0)
-            fit(network, tr, config)
+            network, _ = train_preset(preset, tr, seed=seed, epochs=epochs, validation=0.0)
             scores.append(evaluate(network, te).accuracy)
         results[name] = (scores[0], scores[1])
     return order, results
