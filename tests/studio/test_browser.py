@@ -377,6 +377,16 @@ def test_drawn_sample_is_added_to_a_new_dataset(page: Any, tmp_path: Path) -> No
         assert page.locator("#samples img").count() == 1
         assert page.locator("[data-testid=dataset-select] option[value=doodles]").count() == 1
 
+        # Its delete button removes the file; the lists are read again and the dataset stays shown.
+        page.hover("#samples .sample")  # the button shows on hover
+        page.click("#samples .sample-delete")
+        page.wait_for_selector(READY)
+        assert visible_error(page) == ""
+        assert not files[0].exists() and page.locator("#samples img").count() == 0
+        assert page.inner_text("#samples-title") == "doodles: 0 images"
+        assert page.input_value("#sample-dataset") == "doodles"
+        assert "(0 images)" in page.inner_text("[data-testid=dataset-select] option[value=doodles]")
+
 
 @pytest.mark.slow
 def test_training_letters_grows_the_chart(page: Any, studio: Studio) -> None:

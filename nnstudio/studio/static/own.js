@@ -50,9 +50,7 @@ async function createDataset() {
   if (!name) throw new Error("give the new dataset a name");
   if (!classes.length) throw new Error("give the new dataset its classes, separated by commas (e.g. circle, star)");
   await postJSON("/api/datasets", { name, classes });
-  await loadDatasets(currentDataset()?.name);
-  $("#sample-dataset").value = name;
-  await showDataset();
+  await reloadAndShow(name);
   $("#sample-note").textContent = `Created ${name} with classes ${classes.join(", ")}. Draw, pick a class, add.`;
 }
 
@@ -82,9 +80,7 @@ async function addSample(className, datasetName = $("#sample-dataset").value) {
     { body: png, type: "image/png" });
   const count = (answer.counts || {})[className];
   $("#sample-note").textContent = `Added to ${datasetName} / ${className}${count ? ` (${plural(count, "sample")} now)` : ""}.`;
-  await loadDatasets(currentDataset()?.name);
-  $("#sample-dataset").value = datasetName;
-  await showDataset();
+  await reloadAndShow(datasetName);
   if (currentDataset()?.name === datasetName) await chooseDataset(datasetName);
 }
 
@@ -99,6 +95,11 @@ async function addFiles(files) {
       { body: file, type: file.type || "application/octet-stream" });
   }
   $("#sample-note").textContent = `Added ${plural(files.length, "image")} to ${name} / ${className}.`;
+  await reloadAndShow(name);
+}
+
+// After a change to dataset name: the lists read again (the chosen dataset stays), and name's samples shown.
+async function reloadAndShow(name) {
   await loadDatasets(currentDataset()?.name);
   $("#sample-dataset").value = name;
   await showDataset();
@@ -128,9 +129,7 @@ function thumbnail(name, className, file) {
     el("button", { type: "button", class: "sample-delete", title: "Delete this sample",
       onclick: () => attempt(async () => {
         await del(url);
-        await loadDatasets(currentDataset()?.name);
-        $("#sample-dataset").value = name;
-        await showDataset();
+        await reloadAndShow(name);
       }, "own") }, "×"));
 }
 
