@@ -86,15 +86,12 @@ class ReportLog:
 
 def train_in_child(folder: str, parent_pid: int, resume: bool) -> None:
     """The child process: train the run in folder, then move the model into models/."""
-    import threadpoolctl
-    import torch
+    from nnstudio.threads import use_threads
 
     run_dir = Path(folder)
     record = read_json(run_dir / RUN_JSON)
     if record.get("threads"):
-        # numpy's BLAS threads too: idle, they spin on the core the server predicts on
-        threadpoolctl.threadpool_limits(int(record["threads"]))
-        torch.set_num_threads(int(record["threads"]))
+        use_threads(int(record["threads"]))
     update_run(run_dir, status="running", pid=os.getpid(), error=None)
     callback = ReportLog(run_dir, parent_pid)
     try:

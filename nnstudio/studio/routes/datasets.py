@@ -20,13 +20,13 @@ from PIL import Image
 from pydantic import BaseModel, ConfigDict, Field
 
 from nnstudio.data import DATASET_NAMES, Dataset, load_dataset
-from nnstudio.data.folders import IMAGE_SUFFIXES, find_images, native_size
+from nnstudio.data.folders import IMAGE_SUFFIXES, find_images
 from nnstudio.data.letters import LETTERS_TRAIN_PER_CLASS
 from nnstudio.data.prepare import to_grey
 from nnstudio.errors import DataError
 from nnstudio.files import write_atomically
 from nnstudio.spec import Spec, preset_names
-from nnstudio.spec.fitting import NetworkChoice, choose_default_network, image_size
+from nnstudio.spec.fitting import NetworkChoice, choose_default_network
 from nnstudio.studio.bodies import image_body
 from nnstudio.studio.state import StudioState, get_state
 from nnstudio.studio.workspace import Conflict, NotFound, check_name, one_line
@@ -95,11 +95,11 @@ def default_network(state: StudioState, name: str, per_class: int | None = None)
     if state.space.is_builtin(name):
         sample = data_sample(state, name, None)
         return choose_default_network(name, sample.input_shape, sample.num_classes)
+    from nnstudio.workflows import folder_default_size
+
     folder = state.space.dataset_dir(name)
-    names, items = find_images(folder)  # DataError when a class has no image yet
-    count = len(items) if per_class is None else min(len(items), per_class * len(names))
-    size = image_size(count, native_size([path for path, _ in items]))
-    return choose_default_network(str(folder), (1, *size), len(names), count)
+    size, count, classes = folder_default_size(folder, per_class)  # DataError when a class has no image yet
+    return choose_default_network(str(folder), (1, *size), classes, count)
 
 
 def data_sample(state: StudioState, name: str, spec: Spec | None) -> Dataset:
