@@ -22,7 +22,7 @@ import torch
 from nnstudio.data import Dataset, Preparation, prepare_image, read_pixel_file
 from nnstudio.errors import DataError
 from nnstudio.model import Network
-from nnstudio.store import read_model_folder, save_model
+from nnstudio.store import epoch_rows, read_model_folder, save_model
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +61,7 @@ class Model:
     @property
     def history(self) -> list[dict[str, float]]:
         """Return the per-epoch training history saved with the model (empty if none)."""
-        history = (self.training or {}).get("history") or []
-        return list(history["epochs"]) if isinstance(history, dict) else list(history)
+        return epoch_rows((self.training or {}).get("history"))
 
     @property
     def input_size(self) -> int:

@@ -94,6 +94,14 @@ def training_record(config: Any, history: Any, *, data: str | None = None,
     return record
 
 
+def epoch_rows(history: Any) -> list[Any]:
+    """Return the per-epoch rows of a saved training record's history: a list of rows,
+    or History.to_dict()'s {"epochs": [...]}; anything else (none, damaged) gives []."""
+    if isinstance(history, dict):
+        history = history.get("epochs")
+    return list(history) if isinstance(history, list) else []
+
+
 def metrics_csv(history: list[dict[str, Any]]) -> str:
     """Return the per-epoch history as CSV text (a header, then one row per epoch), for
     a spreadsheet or pandas."""

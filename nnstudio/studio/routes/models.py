@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse, Response
 
 from nnstudio.errors import DataError
 from nnstudio.spec import count_params, load_spec
-from nnstudio.store import MODEL_JSON
+from nnstudio.store import MODEL_JSON, epoch_rows
 from nnstudio.studio.archive import install_zip, zip_model
 from nnstudio.studio.bodies import image_body, zip_body
 from nnstudio.studio.routes.datasets import folder_stamp
@@ -65,13 +65,6 @@ def describe(folder: Path) -> dict[str, Any]:
     except Exception as error:  # noqa: BLE001 - a damaged folder is listed, so it can be deleted
         item["error"] = " ".join(str(error).split()) or "model.json cannot be read"
     return item
-
-
-def epoch_rows(history: Any) -> list[Any]:
-    """Return a training record's per-epoch rows (a list, or History.to_dict()'s {"epochs": [...]})."""
-    if isinstance(history, dict):
-        history = history.get("epochs")
-    return list(history) if isinstance(history, list) else []
 
 
 def data_name(data: Any) -> str | None:
