@@ -6,6 +6,12 @@ allowed, so the CLI can print them as one line and the studio as an HTTP 422.
 """
 
 
+def one_line(error: BaseException) -> str:
+    """Return an error's message on one line, as the CLI and the studio show it (its
+    type's name when it has no message)."""
+    return " ".join(str(error).split()) or type(error).__name__
+
+
 class NnstudioError(ValueError):
     """Base of every error caused by user input."""
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from nnstudio.errors import NnstudioError
+from nnstudio.errors import NnstudioError, one_line
 
 DATASETS = ("shapes", "letters", "digits", "mnist")
 
@@ -48,7 +48,7 @@ def _one_line(error: BaseException) -> str:
     if isinstance(error, OSError) and not isinstance(error, NnstudioError):
         where = f"{error.filename}: " if error.filename else ""
         return f"{where}{error.strerror or error}"
-    return cli_help(" ".join(str(error).split()))
+    return cli_help(one_line(error))
 
 
 # Library messages name Python parameters; the shell user needs the option to type.

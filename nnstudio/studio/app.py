@@ -18,12 +18,12 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
-from nnstudio.errors import NnstudioError
+from nnstudio.errors import NnstudioError, one_line
 from nnstudio.studio.bodies import MAX_ZIP_BYTES, TooLarge
 from nnstudio.studio.guards import Guard, allowed_hosts
 from nnstudio.studio.routes import datasets, designs, models, runs
 from nnstudio.studio.state import StudioState
-from nnstudio.studio.workspace import Conflict, NotFound, one_line
+from nnstudio.studio.workspace import Conflict, NotFound
 
 log = logging.getLogger(__name__)
 

@@ -22,8 +22,9 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+from nnstudio.errors import one_line
 from nnstudio.files import append_line
-from nnstudio.studio.workspace import RUN_JSON, Conflict, Workspace, check_name, one_line, read_json, write_json
+from nnstudio.studio.workspace import RUN_JSON, Conflict, Workspace, check_name, read_json, write_json
 
 log = logging.getLogger(__name__)
 

@@ -34,11 +34,6 @@ class Conflict(NnstudioError):
     """The name is taken, or the thing is busy (HTTP 409)."""
 
 
-def one_line(error: BaseException) -> str:
-    """Return the error's message on one line, as the CLI prints it (its type when it has none)."""
-    return " ".join(str(error).split()) or type(error).__name__
-
-
 def check_name(name: Any, what: str) -> str:
     """Return name when it can name a file or folder inside its parent: 1 to NAME_MAX
     letters, digits and ' _-.+', starting with a letter or digit, without '..'.

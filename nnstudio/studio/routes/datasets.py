@@ -23,13 +23,13 @@ from nnstudio.data import DATASET_NAMES, Dataset, load_dataset
 from nnstudio.data.folders import IMAGE_SUFFIXES, find_images
 from nnstudio.data.letters import LETTERS_TRAIN_PER_CLASS
 from nnstudio.data.prepare import to_grey
-from nnstudio.errors import DataError
+from nnstudio.errors import DataError, one_line
 from nnstudio.files import write_atomically
 from nnstudio.spec import Spec, preset_names
 from nnstudio.spec.fitting import NetworkChoice, choose_default_network
 from nnstudio.studio.bodies import image_body
 from nnstudio.studio.state import StudioState, get_state
-from nnstudio.studio.workspace import Conflict, NotFound, check_name, one_line
+from nnstudio.studio.workspace import Conflict, NotFound, check_name
 
 router = APIRouter(prefix="/api/datasets", tags=["datasets"])
 

@@ -8,13 +8,12 @@ from typing import Any
 from fastapi import APIRouter, Body, Depends, Query
 from fastapi.responses import Response
 
-from nnstudio.errors import SpecError, TrainingError
+from nnstudio.errors import SpecError, TrainingError, one_line
 from nnstudio.spec import LAYER_FIELDS, Spec, get_preset, infer_shapes, load_spec, num_classes, preset_names
 from nnstudio.spec.schema import ACTIVATIONS, PADDINGS
 from nnstudio.studio.options import option_table
 from nnstudio.studio.routes.datasets import check_fits_data, data_sample
 from nnstudio.studio.state import StudioState, get_state
-from nnstudio.studio.workspace import one_line
 
 router = APIRouter(prefix="/api", tags=["designs"])
 
