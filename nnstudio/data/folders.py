@@ -33,8 +33,14 @@ DEFAULT_FOLDER_SIZE = (50, 50)
 _LAYOUTS = "<folder>/<class>/<image>.png (one subfolder per class) or <folder>/<class>_<anything>.png"
 
 
-def _is_image(p: Path) -> bool:
+def is_image(p: Path) -> bool:
+    """Return True for a file read as an image: a known suffix, not hidden."""
     return p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith(".")
+
+
+def class_folders(folder: Path) -> list[Path]:
+    """Return the subfolders of folder that name classes, sorted (hidden and __x__ ones are not)."""
+    return sorted(d for d in folder.iterdir() if d.is_dir() and not d.name.startswith((".", "__")))
 
 
 def find_images(folder: str | Path) -> tuple[list[str], list[tuple[Path, int]]]:
@@ -43,8 +49,8 @@ def find_images(folder: str | Path) -> tuple[list[str], list[tuple[Path, int]]]:
     folder = Path(folder)
     if not folder.is_dir():
         raise DataError(f"{folder}: no such folder")
-    subdirs = sorted(d for d in folder.iterdir() if d.is_dir() and not d.name.startswith((".", "__")))
-    per_class = {d: sorted(p for p in d.iterdir() if _is_image(p)) for d in subdirs}
+    subdirs = class_folders(folder)
+    per_class = {d: sorted(p for p in d.iterdir() if is_image(p)) for d in subdirs}
     # Subfolders holding images make it the one-folder-per-class layout; then an
     # empty subfolder is a class without samples, which is an error.
     if any(per_class.values()):
@@ -55,11 +61,11 @@ def find_images(folder: str | Path) -> tuple[list[str], list[tuple[Path, int]]]:
                     f"{d}: class folder {d.name!r} has no images; allowed suffixes: {', '.join(IMAGE_SUFFIXES)}"
                 )
             items += [(p, ci) for p in files]
-        loose = [p.name for p in folder.iterdir() if _is_image(p)]
+        loose = [p.name for p in folder.iterdir() if is_image(p)]
         if loose:
             log.warning("%s: ignoring %d image(s) next to the class folders, e.g. %s", folder, len(loose), loose[0])
         return [d.name for d in subdirs], items
-    files = sorted(p for p in folder.iterdir() if _is_image(p))
+    files = sorted(p for p in folder.iterdir() if is_image(p))
     if not files:
         raise DataError(f"{folder}: no classes found; accepted layouts: {_LAYOUTS}")
     labels = []

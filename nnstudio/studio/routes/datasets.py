@@ -20,7 +20,7 @@ from PIL import Image
 from pydantic import BaseModel, ConfigDict, Field
 
 from nnstudio.data import DATASET_NAMES, Dataset, load_dataset
-from nnstudio.data.folders import IMAGE_SUFFIXES, find_images
+from nnstudio.data.folders import class_folders, find_images, is_image
 from nnstudio.data.letters import LETTERS_TRAIN_PER_CLASS
 from nnstudio.data.prepare import to_grey
 from nnstudio.errors import DataError, one_line
@@ -175,7 +175,7 @@ def builtin_info(state: StudioState, name: str) -> dict[str, Any]:
 
 def own_dataset(folder: Path, with_files: bool = False) -> dict[str, Any]:
     """Return {"name", "builtin": False, "classes", "counts"} of a workspace dataset."""
-    classes = sorted(p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith((".", "__")))
+    classes = [p.name for p in class_folders(folder)]
     files = {c: sample_files(folder / c) for c in classes}
     answer: dict[str, Any] = {"name": folder.name, "builtin": False, "input": "own images", "classes": classes,
                               "counts": {c: len(f) for c, f in files.items()},
@@ -186,8 +186,7 @@ def own_dataset(folder: Path, with_files: bool = False) -> dict[str, Any]:
 
 
 def sample_files(folder: Path) -> list[str]:
-    return sorted(p.name for p in folder.iterdir()
-                  if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith("."))
+    return sorted(p.name for p in folder.iterdir() if is_image(p))
 
 
 @router.get("/{name}/mosaic.svg", response_class=Response)
