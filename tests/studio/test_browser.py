@@ -377,9 +377,15 @@ def test_drawn_sample_is_added_to_a_new_dataset(page: Any, tmp_path: Path) -> No
         assert page.locator("#samples img").count() == 1
         assert page.locator("[data-testid=dataset-select] option[value=doodles]").count() == 1
 
-        # Its delete button removes the file; the lists are read again and the dataset stays shown.
-        page.hover("#samples .sample")  # the button shows on hover
-        page.click("#samples .sample-delete")
+        # Its delete button is reachable from the keyboard (focused, it shows) and removes
+        # the file; the lists are read again and the dataset stays shown.
+        delete = page.locator("#samples .sample-delete")
+        assert delete.evaluate("b => getComputedStyle(b).opacity") == "0"
+        page.focus("#samples .sample-delete")
+        page.keyboard.press("Tab")
+        page.keyboard.press("Shift+Tab")  # back to it by keyboard: :focus-visible
+        assert delete.evaluate("b => b === document.activeElement && getComputedStyle(b).opacity") == "1"
+        page.keyboard.press("Enter")
         page.wait_for_selector(READY)
         assert visible_error(page) == ""
         assert not files[0].exists() and page.locator("#samples img").count() == 0
