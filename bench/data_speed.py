@@ -31,7 +31,7 @@ def table(letters: int = 1040, calls: int = 200, repeats: int = 3) -> list[str]:
     """Return the markdown lines of the data table."""
     per_class = max(1, letters // 26)
     generate = median_seconds(lambda: load_dataset("letters", per_class=per_class, seed=1), repeats, warmup=1)
-    small = Image.fromarray(((1 - load_dataset("letters", per_class=1).x[0, 0]) * 255).astype(np.uint8), "L")
+    small = Image.fromarray(((1 - load_dataset("letters", per_class=1).floats([0])[0, 0]) * 255).astype(np.uint8), "L")
     big = canvas_rgba()
     prep = Preparation(size=(50, 50), margin=4, crop=True)
     rows = []

@@ -30,7 +30,7 @@ from machine import machine_line, median_seconds, percentile
 def letter_images(n: int) -> list[Image.Image]:
     """Return n generated letters as 'L' PIL images, dark ink on white."""
     data = load_dataset("letters", part="test", per_class=max(1, -(-n // 26)))
-    return [Image.fromarray(((1.0 - x[0]) * 255).astype(np.uint8), "L") for x in data.x[:n]]
+    return [Image.fromarray(((1.0 - x[0]) * 255).astype(np.uint8), "L") for x in data.floats(slice(0, n))]
 
 
 def latency(model, images, calls: int, warmup: int = 20) -> list[float]:

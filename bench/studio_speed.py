@@ -64,7 +64,7 @@ def letter_pngs(n: int) -> list[bytes]:
 
     data = load_dataset("letters", part="test", per_class=max(1, -(-n // 26)))
     pngs = []
-    for x in data.x[:n]:
+    for x in data.floats(slice(0, n)):
         out = io.BytesIO()
         Image.fromarray(((1.0 - x[0]) * 255).astype(np.uint8), "L").resize((280, 280)).save(out, "PNG")
         pngs.append(out.getvalue())

@@ -110,7 +110,7 @@ def digits_rows(epochs: int | None = None) -> list[str]:
         fit(network, train, TrainConfig.from_options(spec.training, epochs=epochs))
         took = time.perf_counter() - started
         lines.append(f"| nnstudio {preset} | {evaluate(network, test).accuracy:.4f} | {took:.1f} |")
-    x_train, x_test = train.x.reshape(len(train), -1), test.x.reshape(len(test), -1)
+    x_train, x_test = train.floats().reshape(len(train), -1), test.floats().reshape(len(test), -1)
     models = {
         "scikit-learn SVC (rbf, defaults)": SVC(),
         "scikit-learn MLPClassifier (100 relu, adam)": MLPClassifier(max_iter=epochs or 500, random_state=0),

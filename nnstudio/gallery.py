@@ -189,7 +189,7 @@ def trained_pictures(letters: Any | None) -> list[Picture]:
     train = load_dataset("letters", per_class=50, seed=1)
     cnn, _ = _fit("letters-cnn", train, epochs=6, validation=0.0)
     test = load_dataset("letters", part="test", per_class=1)
-    sample = np.asarray(test.x[int(np.flatnonzero(test.y == 0)[0])])  # an "A", as in the course
+    sample = test.floats([int(np.flatnonzero(test.y == 0)[0])])[0]  # an "A", as in the course
     pictures += [
         Picture("network-letters-cnn-input", "A letter through the trained CNN, as planes",
                 "The front plane of each stack shows the first channel's feature map for one "
@@ -272,7 +272,7 @@ def flattening_pictures() -> list[Picture]:
     order, accuracies = shuffle_accuracies(train, test, {"MLP (digits-mlp)": "digits-mlp",
                                                          "CNN (digits-cnn)": "digits-cnn"},
                                            epochs=6, seed=GALLERY_SEED)
-    image = np.asarray(test.x[0]).reshape(8, 8)
+    image = test.floats([0]).reshape(8, 8)
     return [Picture("flattening-digits", "Flattening, and pixels shuffled", "A digit's 8x8 "
                     "grid as the 64-value vector an MLP reads, and the same pixels in one fixed "
                     "shuffled order: test accuracy after 6 epochs on each version (the MLP cannot "

@@ -70,7 +70,8 @@ def gradient_norms(data: Any, depth: int = 10, width: int = 32, seed: int = 0,
     backward pass of a `depth`-layer network on a batch of `data`, freshly initialized."""
     from nnstudio.model import build_model
 
-    x = torch.as_tensor(np.asarray(data.x[:batch], dtype=np.float32)).reshape(min(batch, len(data.x)), -1)
+    x = torch.as_tensor(data.floats(slice(0, batch)))
+    x = x.reshape(len(x), -1)
     y = torch.as_tensor(np.asarray(data.y[:batch], dtype=np.int64))
     norms = {}
     for activation in ("sigmoid", "relu"):
@@ -173,7 +174,7 @@ def batchnorm_numbers(model: Any, data: Any, *, batch: int = 64, channel: int | 
     norm = next((i for i, layer in enumerate(layers) if layer["type"] == "BatchNormalization"), None)
     if norm is None:
         raise DrawError(f"{network.spec.name!r} has no BatchNormalization layer")
-    x = torch.as_tensor(np.asarray(data.x[:batch], dtype=np.float32))
+    x = torch.as_tensor(data.floats(slice(0, batch)))
     with torch.no_grad():
         for layer in network.layers[:norm]:
             x = layer(x)
@@ -252,7 +253,7 @@ def lesson_picture(name: str, *, model: Any = None, input: Any = None, data: str
     if name in ("vanishing-gradient", "training-line", "flattening"):
         if not 0 <= index < len(dataset):
             raise DrawError(f"sample index {index}; allowed: 0 to {len(dataset) - 1}")
-        pixels = np.asarray(dataset.x[index]).reshape(-1)
+        pixels = dataset.floats([index]).reshape(-1)
         if name == "vanishing-gradient":
             return draw.draw_vanishing_gradient(gradient_norms(dataset, seed=seed))
         if name == "training-line":
@@ -265,7 +266,7 @@ def lesson_picture(name: str, *, model: Any = None, input: Any = None, data: str
     from nnstudio.predict import load
 
     loaded = load(model) if not hasattr(model, "network") else model
-    sample = dataset.x[index] if input is None else input
+    sample = dataset.floats([index])[0] if input is None else input
     if name == "batchnorm":
         norm = batchnorm_numbers(loaded, dataset)
         return draw.draw_batchnorm(norm["before"], norm["gamma"], norm["beta"], eps=norm["eps"])

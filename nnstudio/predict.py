@@ -20,6 +20,7 @@ import numpy as np
 import torch
 
 from nnstudio.data import Dataset, Preparation, prepare_image, read_pixel_file
+from nnstudio.data.prepare import code_values
 from nnstudio.errors import DataError
 from nnstudio.model import Network
 from nnstudio.store import epoch_rows, read_model_folder, save_model
@@ -71,8 +72,8 @@ class Model:
     def predict(self, inputs: Any, top: int | None = None) -> list[Prediction]:
         """Return one Prediction per input. inputs: an image path, PIL image or 2-D array,
         a list of those, or a numeric array (N, ...) of N network-ready inputs (N, D) or
-        (N, *input_shape), used as they are (a 2-D array whose rows are not input-sized
-        is one image)."""
+        (N, *input_shape), used as they are (uint8 ones as a Dataset's codes, code / 255;
+        a 2-D array whose rows are not input-sized is one image)."""
         if top is not None and (isinstance(top, bool) or not isinstance(top, int) or top < 1):
             raise DataError(f"top must be a whole number of classes, 1 or more; got {top!r}.")
         labels, x = self._prepared(inputs)
@@ -221,8 +222,11 @@ class Model:
             f"shape (N, {self.input_size}).")
 
     def _as_vectors(self, array: np.ndarray) -> np.ndarray | None:
-        """Return array as a batch (N, *input_shape) when it is one, else None."""
+        """Return array as a batch (N, *input_shape) when it is one, else None. uint8
+        arrays are a Dataset's codes: value code / 255, as in training."""
         shape = tuple(self.spec.input_shape)
+        if array.dtype == np.uint8 and array.ndim >= 2 and math.prod(array.shape[1:]) == self.input_size:
+            return code_values(array).reshape((len(array),) + shape)
         if array.ndim >= 2 and math.prod(array.shape[1:]) == self.input_size:
             x = array.astype(np.float32).reshape((len(array),) + shape)
             return self._finite(x, "array")
@@ -261,13 +265,15 @@ class Model:
         if unknown and len(dataset.class_names) == len(self.class_names):
             log.warning("dataset %r: class names %s taken in order as the model's %s", dataset.name,
                         dataset.class_names, self.class_names)
-            return Dataset(dataset.x, dataset.y, list(self.class_names), dataset.name, dataset.preparation)
+            return Dataset(dataset.x, dataset.y, list(self.class_names), dataset.name, dataset.preparation,
+                           shard=dataset.shard)
         if unknown:
             raise DataError(f"dataset {dataset.name!r} has classes the model does not know: "
                             f"{', '.join(unknown[:10])}. The model knows: {', '.join(self.class_names)}.")
 
         mapping = np.array([self.class_names.index(c) for c in dataset.class_names], dtype=np.int64)
-        return Dataset(dataset.x, mapping[dataset.y], list(self.class_names), dataset.name, dataset.preparation)
+        return Dataset(dataset.x, mapping[dataset.y], list(self.class_names), dataset.name, dataset.preparation,
+                       shard=dataset.shard)
 
 
 def load(path: str | Path) -> Model:

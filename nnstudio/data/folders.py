@@ -15,14 +15,14 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from nnstudio.data.dataset import Dataset
+from nnstudio.data.dataset import Dataset, check_per_class, check_shard, take_per_class
 from nnstudio.data.prepare import (
     MAX_IMAGE_PIXELS,
     SMALL_GRID,
     Preparation,
     default_margin,
     open_image,
-    prepare_image,
+    prepare_codes,
 )
 from nnstudio.errors import DataError
 
@@ -126,47 +126,94 @@ def _image_size(path: Path) -> tuple[int, int]:
 
 
 def load_folder(folder: str | Path, *, size: tuple[int, int] | None = None, skip_bad: bool = False) -> Dataset:
-    """Return every image of an image folder as a Dataset: x float32 (N, 1, H, W) prepared
-    by prepare_image, classes sorted by name, samples in class order. See read_folder."""
+    """Return every image of an image folder as a Dataset: x uint8 codes (N, 1, H, W)
+    prepared by prepare_codes, classes sorted by name, samples in class order. See read_folder."""
     return read_folder(folder, size=size, skip_bad=skip_bad)[0]
 
 
-def read_folder(folder: str | Path, *, size: tuple[int, int] | None = None,
-                skip_bad: bool = False) -> tuple[Dataset, list[str]]:
+def read_folder(folder: str | Path, *, size: tuple[int, int] | None = None, skip_bad: bool = False,
+                shard: tuple[int, int] | None = None,
+                per_class: int | None = None) -> tuple[Dataset, list[str]]:
     """Return (the folder's Dataset, the images left out as "path: why"). Images are read
     at `size`, else their own size if all agree, else DEFAULT_FOLDER_SIZE. Every image is
     tried: one DataError lists all that cannot be read or have no ink, unless skip_bad,
-    which leaves them out (a class needs one good image still)."""
+    which leaves them out (a class needs one good image still).
+
+    x holds uint8 codes, filled image by image (about one byte per pixel of the folder).
+    With shard = (rank, world), only the images of that shard are opened (samples
+    rank, rank + world, ... in the sorted order every process shares; with no `size`
+    every header is read, so all processes agree on the size) and the Dataset is that
+    shard, with the labels of all images. per_class keeps the first per_class images of
+    each class (before a shard is taken, so every process keeps the same ones)."""
     names, items = find_images(folder)
+    shard = check_shard(shard, f"{folder}")
+    # Chosen before reading (only those are opened), unless bad images are skipped: then
+    # the first good ones of each class are kept, as take_per_class does after reading.
+    choose_first = per_class is not None and (shard is not None or not skip_bad)
+    if per_class is not None and choose_first:
+        items = _first_per_class(items, per_class)
+    rank, world = (0, 1) if shard is None else shard
     bad: dict[Path, str] = {}
     sizes = set()
-    for path, _ in items:
+    for i, (path, _) in enumerate(items):
+        if size is not None and i % world != rank:
+            continue  # another process reads it
         try:
             sizes.add(_image_size(path))
         except DataError as exc:
             bad[path] = _reason(path, exc)
     # Each header is read once: the readable ones also give the folder's own size.
     prep = folder_preparation(_common_size(sizes) if size is None else size)
-    x = np.empty((len(items), 1, *prep.size), dtype=np.float32)
-    for i, (path, _) in enumerate(items):
+    mine = items[rank::world]
+    x = np.empty((len(mine), 1, *prep.size), dtype=np.uint8)  # (n, 1, H, W), filled in place
+    for i, (path, _) in enumerate(mine):
         if path in bad:
             continue
         try:
-            x[i, 0] = prepare_image(open_image(path), prep)
+            x[i, 0] = prepare_codes(open_image(path), prep)
         except DataError as exc:
             bad[path] = _reason(path, exc)
-    if bad and not skip_bad:
-        raise DataError(_bad_message(Path(folder), bad, len(items)))
-    keep = [i for i, (path, _) in enumerate(items) if path not in bad]
-    y = np.array([items[i][1] for i in keep], dtype=np.int64)
+    if shard is not None:
+        own = {path for path, _ in mine}
+        bad = {path: why for path, why in bad.items() if path in own}
+    if bad and (not skip_bad or shard is not None):
+        raise DataError(_bad_message(Path(folder), bad, len(items), sharded=shard is not None))
+    keep = [i for i, (path, _) in enumerate(mine) if path not in bad]
+    if len(keep) < len(mine):
+        x = _compact(x, keep)
+        items = [mine[i] for i in keep]
+    y = np.array([label for _, label in items], dtype=np.int64)
     empty = [names[c] for c in range(len(names)) if not np.any(y == c)]
     if empty:
         raise DataError(f"{folder}: class {empty[0]!r} has no usable image once the bad ones are left out; "
                         "help: add good images to it")
     for path, why in bad.items():
         log.warning("left out %s: %s", path, why)
-    dataset = Dataset(x[keep], y, names, name=Path(folder).resolve().name, preparation=prep)
+    dataset = Dataset(x, y, names, name=Path(folder).resolve().name, preparation=prep, shard=shard)
+    if not choose_first:
+        dataset = take_per_class(dataset, per_class)
     return dataset, [f"{path}: {why}" for path, why in bad.items()]
+
+
+def _first_per_class(items: list[tuple[Path, int]], per_class: int) -> list[tuple[Path, int]]:
+    """Return the first per_class items of each class, in their order (take_per_class's rule)."""
+    per_class = check_per_class(per_class)
+    seen: dict[int, int] = {}
+    kept = []
+    for path, label in items:
+        seen[label] = seen.get(label, 0) + 1
+        if seen[label] <= per_class:
+            kept.append((path, label))
+    return kept
+
+
+def _compact(x: np.ndarray, keep: list[int]) -> np.ndarray:
+    """Move the rows `keep` (ascending) to the front of x in place; return a view of them.
+    In place, so leaving a few bad images out costs no second copy of the pixels."""
+    for to, row in enumerate(keep):
+        if to != row:
+            x[to] = x[row]
+    return x[:len(keep)]
 
 
 def _reason(path: Path, error: DataError) -> str:
@@ -174,9 +221,14 @@ def _reason(path: Path, error: DataError) -> str:
     return text[len(str(path)) + 2:] if text.startswith(f"{path}: ") else text
 
 
-def _bad_message(folder: Path, bad: dict[Path, str], total: int) -> str:
+def _bad_message(folder: Path, bad: dict[Path, str], total: int, sharded: bool = False) -> str:
     shown = [f"{_relative(p, folder)} ({why})" for p, why in list(bad.items())[:20]]
     more = f"; and {len(bad) - 20} more" if len(bad) > 20 else ""
+    if sharded:
+        # Leaving images out of one shard would shift the samples of every other process.
+        return (f"{folder}: {len(bad)} of the {total} images cannot be used: {'; '.join(shown)}{more}. "
+                "A shard read by one of several processes cannot leave images out. "
+                "help: fix or remove them, or train in one process with --skip-bad.")
     return (f"{folder}: {len(bad)} of {total} images cannot be used: {'; '.join(shown)}{more}. "
             "help: fix or remove them, or pass --skip-bad (skip_bad=True) to train without them.")
 
@@ -193,6 +245,9 @@ def write_image_folder(path: str | Path, dataset: Dataset) -> Path:
     drawn on paper) and return the folder. Vectors of a square length are written as
     square images."""
     root = Path(path)
+    if dataset.shard is not None:
+        raise DataError(f"{root}: cannot write shard {dataset.shard} of dataset {dataset.name!r} as a folder; "
+                        "help: write the whole data set")
     images = _as_images(dataset)
     dirs = []
     for name in dataset.class_names:
@@ -202,7 +257,10 @@ def write_image_folder(path: str | Path, dataset: Dataset) -> Path:
         dirs.append(root / safe)
     for d in set(dirs):
         d.mkdir(parents=True, exist_ok=True)
-    pixels = np.rint((1.0 - np.clip(images, 0.0, 1.0)) * 255.0).astype(np.uint8)
+    if images.dtype == np.uint8:
+        pixels = 255 - images  # codes are the values in 1/255 steps: exact, no rounding
+    else:
+        pixels = np.rint((1.0 - np.clip(images, 0.0, 1.0)) * 255.0).astype(np.uint8)
     for i, (img, label) in enumerate(zip(pixels, dataset.y)):
         Image.fromarray(img, "L").save(dirs[label] / f"{i}.png")
     return root

@@ -23,7 +23,7 @@ import numpy as np
 from nnstudio.data.dataset import Dataset
 from nnstudio.data.fonts import CELL, GLYPH_BOX, LETTERS, TRAIN_FONTS, UNSEEN_FONTS, WEIGHTS, Atlas, atlas
 from nnstudio.data.handwriting import hand_letter, present
-from nnstudio.data.prepare import Preparation, default_margin, prepare_image
+from nnstudio.data.prepare import Preparation, default_margin, prepare_codes
 from nnstudio.errors import DataError
 
 log = logging.getLogger(__name__)
@@ -74,7 +74,7 @@ def letters_preparation(size: tuple[int, int] | None = None) -> Preparation:
 
 def load_letters(part: str = "train", *, per_class: int | None = None, seed: int = 0,
                  size: tuple[int, int] | None = None) -> Dataset:
-    """Return letters A-Z as a Dataset: x float32 (26*per_class, 1, H, W), classes "A".."Z",
+    """Return letters A-Z as a Dataset: x uint8 codes (26*per_class, 1, H, W), classes "A".."Z",
     samples in random order; the same arguments always give the same arrays."""
     if part not in LETTERS_PARTS:
         raise DataError(f"letters part must be one of {LETTERS_PARTS}, got {part!r}")
@@ -85,21 +85,26 @@ def load_letters(part: str = "train", *, per_class: int | None = None, seed: int
     seed = _check_seed(seed)
     n_hand = 0 if part == "unseen" else int(round(n * HANDWRITING_SHARE))
     began = time.perf_counter()
-    x, labels = _font_letters(part, n - n_hand, seed, prep)
+    # One uint8 array (26n, 1, H, W) for all letters: font letters first, then
+    # handwritten ones, then shuffled in place, so no second copy is ever made.
+    x = np.empty((len(LETTERS) * n, 1, *prep.size), dtype=np.uint8)
+    n_font = len(LETTERS) * (n - n_hand)
+    labels = _font_letters(x[:n_font], part, n - n_hand, seed, prep)
     if n_hand:
         rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(_PART_STREAM[part], 1)))
-        hx, hy = _hand_letters(rng, n_hand, prep)
+        hy = _hand_letters(x[n_font:], rng, n_hand, prep)
         order = rng.permutation(len(labels) + len(hy))
-        x, labels = np.concatenate([x, hx])[order], np.concatenate([labels, hy])[order]
+        permute_rows(x, order)
+        labels = np.concatenate([labels, hy])[order]
     log.debug("letters %s: %d images in %.2f s", part, len(labels), time.perf_counter() - began)
     return Dataset(x, labels, list(LETTERS), name="letters", preparation=prep)
 
 
-def _font_letters(part: str, n: int, seed: int, prep: Preparation) -> tuple[np.ndarray, np.ndarray]:
-    """Return n letters per class drawn from the part's fonts: x (26n, 1, H, W), labels (26n,)."""
-    x = np.empty((len(LETTERS) * n, 1, *prep.size), dtype=np.float32)
+def _font_letters(x: np.ndarray, part: str, n: int, seed: int, prep: Preparation) -> np.ndarray:
+    """Draw n letters per class from the part's fonts into x, uint8 (26n, 1, H, W);
+    return their labels (26n,)."""
     if n == 0:
-        return x, np.zeros(0, dtype=np.int64)
+        return np.zeros(0, dtype=np.int64)
     fonts = UNSEEN_FONTS if part == "unseen" else TRAIN_FONTS
     aug = UNSEEN_AUGMENTATION if part == "unseen" else TRAIN_AUGMENTATION
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(_PART_STREAM[part],)))
@@ -109,17 +114,36 @@ def _font_letters(part: str, n: int, seed: int, prep: Preparation) -> tuple[np.n
         stop = min(start + _CHUNK, len(labels))
         canvases = _render(atlas(fonts), {k: v[start:stop] for k, v in warp.items()}, aug.canvas)
         for i, canvas in enumerate(canvases, start):
-            x[i, 0] = prepare_image(canvas, prep)
-    return x, labels
+            x[i, 0] = prepare_codes(canvas, prep)
+    return labels
 
 
-def _hand_letters(rng: np.random.Generator, n: int, prep: Preparation) -> tuple[np.ndarray, np.ndarray]:
-    """Return n handwritten letters per class: x (26n, 1, H, W), labels (26n,), in class order."""
+def _hand_letters(x: np.ndarray, rng: np.random.Generator, n: int, prep: Preparation) -> np.ndarray:
+    """Draw n handwritten letters per class into x, uint8 (26n, 1, H, W), in class order;
+    return their labels (26n,)."""
     labels = np.repeat(np.arange(len(LETTERS)), n)
-    x = np.empty((labels.size, 1, *prep.size), dtype=np.float32)
     for i, label in enumerate(labels):
-        x[i, 0] = prepare_image(present(hand_letter(LETTERS[label], rng), rng), prep)
-    return x, labels
+        x[i, 0] = prepare_codes(present(hand_letter(LETTERS[label], rng), rng), prep)
+    return labels
+
+
+def permute_rows(x: np.ndarray, order: np.ndarray) -> None:
+    """Reorder x in place so that x[i] becomes the old x[order[i]], one row held aside per
+    cycle of the permutation (x[order] would make a second copy of the whole array)."""
+    done = np.zeros(len(order), dtype=bool)
+    for start in range(len(order)):
+        if done[start]:
+            continue
+        held = x[start].copy()
+        i = start
+        while True:
+            done[i] = True
+            j = int(order[i])
+            if j == start:
+                x[i] = held
+                break
+            x[i] = x[j]
+            i = j
 
 
 def _check_count(n) -> int:

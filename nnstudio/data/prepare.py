@@ -235,18 +235,42 @@ def _to_uint8(a: np.ndarray) -> np.ndarray:
 SMALL_GRID = 8  # networks whose input is under this many pixels a side read pictures as grids
 
 
+# Prepared pixels are multiples of 1/PIXEL_LEVELS, so a data set holds them as uint8
+# codes (a quarter of float32's memory) and every path gives the same floats.
+PIXEL_LEVELS = 255
+
+
 def prepare_image(image: Any, prep: Preparation) -> np.ndarray:
     """Return `image` as a float32 (H, W) array in [0, 1] with bright ink on black,
-    prepared as `prep` says; DataError (naming the file when `image` is a path) if the
-    image has no ink."""
+    prepared as `prep` says, each value a multiple of 1/255 (see prepare_codes);
+    DataError (naming the file when `image` is a path) if the image has no ink."""
+    return code_values(prepare_codes(image, prep))
+
+
+def prepare_codes(image: Any, prep: Preparation) -> np.ndarray:
+    """Return `image` prepared as `prep` says, as uint8 (H, W) codes: value = code / 255.
+    prepare_image is code_values of this, so a data set that stores codes and a
+    prediction that prepares the picture again give bit-identical inputs."""
     if isinstance(image, (str, Path)):
         try:
-            return _prepare(image, prep)
+            return pixel_codes(_prepare(image, prep))
         except DataError as error:
             if str(image) in str(error):
                 raise
             raise DataError(f"{image}: {error}") from None
-    return _prepare(image, prep)
+    return pixel_codes(_prepare(image, prep))
+
+
+def pixel_codes(values: np.ndarray) -> np.ndarray:
+    """Return float values in [0, 1] as uint8 codes, rounded to the nearest 1/255."""
+    return np.rint(np.clip(values, 0.0, 1.0) * np.float32(PIXEL_LEVELS)).astype(np.uint8)
+
+
+def code_values(codes: np.ndarray) -> np.ndarray:
+    """Return uint8 codes as float32 values code / 255. A true division (not a product
+    with 1/255, which rounds differently for some codes): torch's `codes.float() / 255`
+    gives the same bits."""
+    return np.asarray(codes).astype(np.float32) / np.float32(PIXEL_LEVELS)
 
 
 def _prepare(image: Any, prep: Preparation) -> np.ndarray:

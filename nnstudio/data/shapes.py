@@ -115,6 +115,8 @@ def load_shapes(part: str = "train", *, per_class: int | None = None, seed: int 
         xs.append(variants[chosen])
         ys.append(np.full(n, ci))
     order = np.random.default_rng(np.random.SeedSequence(int(seed), spawn_key=(3, part == "test"))).permutation(5 * n)
+    # float32, not uint8 codes: 25 binary pixels a sample, a few hundred samples; the
+    # course's exercises read x as the 0/1 values themselves.
     x = np.concatenate(xs).reshape(-1, 1, 5, 5).astype(np.float32)[order]
     return Dataset(x, np.concatenate(ys)[order], list(SHAPES), name="shapes", preparation=SHAPES_PREPARATION)
 

@@ -15,28 +15,33 @@ _NATIVE_SIZE = {"shapes": (5, 5), "digits": (8, 8), "mnist": (28, 28)}
 
 
 def load_dataset(source: str | Path, part: str = "train", *, size: tuple[int, int] | None = None,
-                 per_class: int | None = None, seed: int = 0, input_size: int | None = None) -> Dataset:
+                 per_class: int | None = None, seed: int = 0, input_size: int | None = None,
+                 shard: tuple[int, int] | None = None) -> Dataset:
     """Return the Dataset named by `source`: a built-in name (DATASET_NAMES), a folder of
     images or a training file (.dat/.txt). `part` is "train", "test" or (letters only)
-    "unseen"; folders and training files give all their samples for either part."""
+    "unseen"; folders and training files give all their samples for either part. With
+    shard = (rank, world) it is that process's shard (see Dataset): a folder opens only
+    its own images, a training file keeps only its own lines' pixels."""
     if part not in PARTS:
         raise DataError(f"part must be one of {PARTS}, got {part!r}")
     if isinstance(source, str) and source in DATASET_NAMES:
-        return _builtin(source, part, size=size, per_class=per_class, seed=seed)
+        return _builtin(source, part, size=size, per_class=per_class, seed=seed).take_shard(shard)
     path = Path(source)
     if part == "unseen":
         raise DataError(f"part 'unseen' exists only for the letters dataset, not for {path}")
     if path.is_dir():
-        from nnstudio.data.folders import load_folder
+        from nnstudio.data.folders import read_folder
 
-        return take_per_class(load_folder(path, size=size), per_class)
+        return read_folder(path, size=size, per_class=per_class, shard=shard)[0]
     if path.is_file():
         if path.suffix.lower() not in TRAINING_FILE_SUFFIXES:
             raise DataError(f"{path}: a training file must end in {' or '.join(TRAINING_FILE_SUFFIXES)}; "
                             "for images give the folder that holds them")
         from nnstudio.data.trainfile import read_training_file
 
-        return take_per_class(read_training_file(path, input_size=input_size), per_class)
+        if per_class is None:
+            return read_training_file(path, input_size=input_size, shard=shard)
+        return take_per_class(read_training_file(path, input_size=input_size), per_class).take_shard(shard)
     raise DataError(f"{source}: no such file or folder, and not a built-in dataset; "
                     f"built-in: {', '.join(DATASET_NAMES)}")
 

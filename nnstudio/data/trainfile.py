@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nnstudio.data.dataset import Dataset
+from nnstudio.data.dataset import Dataset, check_shard
 from nnstudio.errors import DataError
 from nnstudio.files import write_atomically
 
@@ -143,9 +143,13 @@ def _check_pixels(t: _Table, pixels: np.ndarray, suffix: str = "") -> None:
         raise DataError(f"{t.where(row)}: column {col + 1}: pixel value {pixels[row, col]:g} is outside [0, 1]{suffix}")
 
 
-def read_training_file(path: str | Path, input_size: int | None = None) -> Dataset:
+def read_training_file(path: str | Path, input_size: int | None = None,
+                       shard: tuple[int, int] | None = None) -> Dataset:
     """Return the samples of a training file as a Dataset: x float32 (N, D) pixel vectors,
-    y from the one-hot bits, class names from the '# classes:' line or "1".."k"."""
+    y from the one-hot bits, class names from the '# classes:' line or "1".."k". With
+    shard = (rank, world): that shard (see Dataset), the labels of every line, the
+    pixels of lines rank, rank + world, ... only. Pixels stay float32: a file may hold
+    any value in [0, 1] (0.25, 0.3333), which 1/255 steps would change."""
     t = _parse(path)
     L = t.values.shape[1]
     hint = ""
@@ -183,7 +187,9 @@ def read_training_file(path: str | Path, input_size: int | None = None) -> Datas
         raise DataError(f"{t.path}: no line sets the bit of class {', '.join(empty)}; every class needs at least "
                         "one sample. help: add lines for it, or remove its bit from every line"
                         + (" and its name from the '# classes:' line." if t.names is not None else "."))
-    return Dataset(t.values[:, :p], y, names, name=t.path.stem)
+    shard = check_shard(shard, str(t.path))
+    rows = t.values[:, :p] if shard is None else t.values[shard[0]::shard[1], :p]
+    return Dataset(rows, y, names, name=t.path.stem, shard=shard)
 
 
 def read_pixel_file(path: str | Path, input_size: int | None = None) -> np.ndarray:
@@ -208,7 +214,10 @@ def write_training_file(path: str | Path, dataset: Dataset) -> Path:
     """Write `dataset` as a training file (header, then pixels and one-hot bits per line),
     atomically: a temporary file in the same folder, then a rename. Return the path."""
     path = Path(path)
-    x = dataset.x.reshape(len(dataset), -1)
+    if dataset.shard is not None:
+        raise DataError(f"{path}: cannot write shard {dataset.shard} of dataset {dataset.name!r} as a training file; "
+                        "help: write the whole data set")
+    x = dataset.floats().reshape(len(dataset), -1)
     if x.size and (x.min() < 0 or x.max() > 1):
         raise DataError(f"{path}: pixel values must lie in [0, 1] for a training file, "
                         f"got {float(x.min()):g}..{float(x.max()):g}")

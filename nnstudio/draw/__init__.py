@@ -23,7 +23,7 @@ import numpy as np
 from nnstudio.draw.activations import draw_activation_picture
 from nnstudio.draw.cnn_lessons import draw_batchnorm, draw_conv_zoom, draw_flattening
 from nnstudio.draw.data import draw_first_layer_weights as _first_layer_weights
-from nnstudio.draw.data import draw_grid, draw_onehot, draw_vector
+from nnstudio.draw.data import draw_grid, draw_onehot, draw_vector, sample_values
 from nnstudio.draw.data import draw_kernels as _kernels
 from nnstudio.draw.data import draw_mosaic as _mosaic
 from nnstudio.draw.functions import FUNCTION_NAMES, draw_function, draw_softmax
@@ -73,7 +73,8 @@ def draw_dropout(net: Any, *, seed: int = 0, max_neurons: int = 32, keep: int = 
 def data_spread(data: Any) -> np.ndarray:
     """Return each input value's standard deviation over `data` (a Dataset or an array
     of samples): 0 marks pixels that are the same in every sample."""
-    x = np.asarray(getattr(data, "x", data), dtype=float)
+    x = sample_values(data) if hasattr(data, "x") else np.asarray(data)
+    x = np.asarray(x, dtype=float)
     return x.reshape(len(x), -1).std(axis=0)
 
 
@@ -219,7 +220,7 @@ def draw_data(source: Any, what: str = "grid", *, index: int | None = None,
 
         dataset = load_dataset(source, per_class=1 if index is None else None) \
             if isinstance(source, (str, Path)) else source
-        images, labels = np.asarray(dataset.x), np.asarray(dataset.y)
+        images, labels = sample_values(dataset), np.asarray(dataset.y)
         names = [str(n) for n in dataset.class_names]
         images = images.reshape(len(images), *images.shape[-2:]) if images.ndim == 4 else images
         if images.ndim == 2 and (side := square_side(images.shape[1])):  # vectors of a training file

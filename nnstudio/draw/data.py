@@ -23,6 +23,16 @@ ON_COLOR = "#b2182b"
 CONSTANT_RGB = (190, 190, 190)  # weights of pixels that never vary in the data
 
 
+def sample_values(dataset: Any, rows: Sequence[int] | None = None) -> np.ndarray:
+    """Return a dataset's samples (all, or those at `rows`) as float values: a Dataset's
+    uint8 codes become code / 255 (Dataset.floats); other objects' x is taken as it is."""
+    floats = getattr(dataset, "floats", None)
+    if callable(floats):
+        return floats(None if rows is None else np.asarray(rows, dtype=np.int64))
+    x = np.asarray(dataset.x)
+    return x if rows is None else x[np.asarray(rows, dtype=np.int64)]
+
+
 def _as_images(array: Any) -> np.ndarray:
     """Return `array` as (N, H, W) floats: accepts (H, W), (N, H, W), (N, 1, H, W), or a square vector."""
     a = np.asarray(array, dtype=float)
@@ -181,8 +191,11 @@ def draw_mosaic(dataset: Any, per_class: int = 25, *, tile: float = 28.0) -> str
     """
     if not isinstance(per_class, int) or per_class < 1:
         raise DrawError(f"per_class={per_class!r}; allowed: an integer >= 1")
-    images = _as_images(np.asarray(dataset.x)[:, :1] if np.ndim(dataset.x) == 4 else dataset.x)
     labels = np.asarray(dataset.y)
+    rows = {k: np.flatnonzero(labels == k)[:per_class].tolist() for k in range(len(dataset.class_names))}
+    chosen = sorted(i for r in rows.values() for i in r)
+    values = sample_values(dataset, chosen)  # only the samples drawn, as float values
+    images = dict(zip(chosen, _as_images(values[:, :1] if values.ndim == 4 else values)))
     names = [str(n) for n in dataset.class_names]
     label_w = max(text_width(n, 12) for n in names) + 16
     step = tile + 2
@@ -197,7 +210,7 @@ def draw_mosaic(dataset: Any, per_class: int = 25, *, tile: float = 28.0) -> str
         y = 44 + k * step
         canvas.text(20 + label_w - 10, y + tile / 2 + 4, name, cls="class-name", size=12,
                     anchor="end")
-        for n, index in enumerate(np.flatnonzero(labels == k)[:per_class].tolist()):
+        for n, index in enumerate(rows[k]):
             canvas.image(20 + label_w + n * step, y, tile, tile, greys_rgb(images[index]),
                          cls="sample", class_name=name, index=index)
     return canvas.to_string()

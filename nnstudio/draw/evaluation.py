@@ -22,7 +22,8 @@ def draw_test_report(confusion: Sequence[Sequence[int]], class_names: Sequence[s
                      images: np.ndarray | None = None, true: Sequence[int] = (), predicted: Sequence[int] = (),
                      confidence: Sequence[float] = ()) -> str:
     """Return SVG text: the confusion matrix (rows: true class, columns: predicted) and
-    a mosaic of the misclassified inputs, images (N, H, W) in [0, 1] ink bright, each
+    a mosaic of the misclassified inputs, images (N, H, W) in [0, 1] ink bright (or uint8
+    codes, value code / 255, as a Dataset holds them; only the drawn ones are converted), each
     captioned "predicted (confidence) / true"."""
     counts = np.asarray(confusion, dtype=int)
     names = [str(n) for n in class_names]
@@ -39,7 +40,7 @@ def draw_test_report(confusion: Sequence[Sequence[int]], class_names: Sequence[s
     _draw_matrix(canvas, counts, names, left, top, cell)
     wrong = [i for i, (t, p) in enumerate(zip(true, predicted)) if t != p]
     if images is not None and wrong:
-        _draw_mistakes(canvas, np.asarray(images, dtype=float), wrong, names, true, predicted, confidence,
+        _draw_mistakes(canvas, np.asarray(images), wrong, names, true, predicted, confidence,
                        x0=matrix_w + 10, y0=84)
     elif images is not None:
         canvas.text(matrix_w + 10, 60, "no misclassified inputs", cls="caption", size=12, anchor="start",
@@ -92,7 +93,8 @@ def _draw_mistakes(canvas: Canvas, images: np.ndarray, wrong: list[int], names: 
     for k, index in enumerate(shown):
         x, y = x0 + (k % PER_ROW) * step_x, y0 + (k // PER_ROW) * step_y
         p, t = names[predicted[index]], names[true[index]]
-        canvas.image(x, y, tile, tile, greys_rgb(np.clip(images[index], 0.0, 1.0)), cls="mistake",
+        values = images[index] / 255.0 if images.dtype == np.uint8 else np.asarray(images[index], dtype=float)
+        canvas.image(x, y, tile, tile, greys_rgb(np.clip(values, 0.0, 1.0)), cls="mistake",
                      index=index, predicted=p, true=t)
         canvas.rect(x, y, tile, tile, cls="frame", fill="none", stroke="#cccccc", stroke_width=1)
         answer = f"{p} {confidence[index]:.0%}" if len(confidence) else p

@@ -38,10 +38,11 @@ def shrunk(data: Any, size: int = 6) -> Any:
     """Return `data` with every image scaled down to size x size, centred on a blank 8x8."""
     from PIL import Image
 
-    side = data.x.shape[-1]
-    x = np.zeros_like(data.x)
+    values = data.floats()  # (N, 1, 8, 8) float32: PIL's mode "F" resamples real values
+    side = values.shape[-1]
+    x = np.zeros_like(values)
     at = (side - size) // 2
-    for i, image in enumerate(data.x[:, 0]):
+    for i, image in enumerate(values[:, 0]):
         small = Image.fromarray(image, mode="F").resize((size, size), Image.Resampling.BILINEAR)
         x[i, 0, at:at + size, at:at + size] = np.asarray(small)
     return type(data)(x, data.y, list(data.class_names), data.name + " shrunk")

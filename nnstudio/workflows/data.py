@@ -12,7 +12,6 @@ from nnstudio.data import (
     write_image_folder,
     write_training_file,
 )
-from nnstudio.data.dataset import take_per_class
 from nnstudio.data.folders import read_folder
 from nnstudio.data.sources import TRAINING_FILE_SUFFIXES
 from nnstudio.errors import DataError
@@ -62,31 +61,35 @@ def load_training_data(
     per_class: int | None = None,
     seed: int = 0,
     skip_bad: bool = False,
+    shard: tuple[int, int] | None = None,
 ) -> Dataset:
     """Load a named dataset, a folder or a training file, shaped for `spec` when given.
-    With skip_bad, a folder's unreadable or blank images are left out instead of refused."""
-    return read_data_and_skipped(source, spec, part=part, per_class=per_class, seed=seed, skip_bad=skip_bad)[0]
+    With skip_bad, a folder's unreadable or blank images are left out instead of refused;
+    with shard = (rank, world), only that process's shard (see Dataset)."""
+    return read_data_and_skipped(source, spec, part=part, per_class=per_class, seed=seed, skip_bad=skip_bad,
+                                 shard=shard)[0]
 
 
 def read_data_and_skipped(source: str | Path, spec: Spec | None, *, part: str = "train",
                           per_class: int | None = None, seed: int = 0, skip_bad: bool = False,
-                          size: tuple[int, int] | None = None) -> tuple[Dataset, list[str]]:
-    """Return (the data, the images left out as "path: why")."""
+                          size: tuple[int, int] | None = None,
+                          shard: tuple[int, int] | None = None) -> tuple[Dataset, list[str]]:
+    """Return (the data, the images left out as "path: why"). With shard = (rank, world)
+    the data are that process's shard (see Dataset): a folder opens only its own images."""
     if str(source) in DATASET_NAMES:
-        return load_dataset(str(source), part, per_class=per_class, seed=seed), []
+        return load_dataset(str(source), part, per_class=per_class, seed=seed, shard=shard), []
     if not Path(source).exists():
         raise _missing_data(str(source))
     if is_training_file(source):
         input_size = _input_size(spec) if spec is not None else None
-        return load_dataset(source, part, input_size=input_size, per_class=per_class), []
+        return load_dataset(source, part, input_size=input_size, per_class=per_class, shard=shard), []
     if spec is not None:
         size = _image_size(spec)
     if Path(source).is_dir():
-        dataset, skipped = read_folder(source, size=size, skip_bad=skip_bad)
-        return take_per_class(dataset, per_class), skipped
+        return read_folder(source, size=size, skip_bad=skip_bad, per_class=per_class, shard=shard)
     if not Path(source).exists():
         raise _missing_data(str(source))
-    return load_dataset(source, part, size=size, seed=seed), []  # says what is wrong with source
+    return load_dataset(source, part, size=size, seed=seed, shard=shard), []  # says what is wrong with source
 
 
 def _missing_data(source: str) -> DataError:

@@ -36,6 +36,7 @@ def test_report(model_dir: str | Path, data: str | Path, *, part: str = "test") 
     evaluation = model.evaluate(dataset, keep_probabilities=True)  # one forward pass for both
     probabilities = evaluation.probabilities
     assert probabilities is not None  # asked for above
+    # uint8 codes or float32 as the dataset holds them: the report converts the few it draws.
     images = dataset.x[:, 0] if dataset.x.ndim == 4 and dataset.x.shape[1] == 1 else dataset.x
     side = math.isqrt(images.shape[1]) if images.ndim == 2 else 0
     if images.ndim == 2:  # vectors: square ones are pixel grids, others have no picture

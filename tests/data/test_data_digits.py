@@ -44,7 +44,8 @@ def test_mnist_split():
     train, test = load_dataset("mnist", "train"), load_dataset("mnist", "test")
     assert train.x.shape == (4000, 1, 28, 28) and test.x.shape == (1000, 1, 28, 28)
     assert np.bincount(test.y).tolist() == [100] * 10
-    assert 0.0 <= train.x.min() and train.x.max() == 1.0
+    assert train.x.dtype == np.uint8 and train.x.max() == 255  # 8-bit codes, value = code / 255
+    assert 0.0 <= train.floats().min() and train.floats().max() == 1.0
     assert train.preparation.size == (28, 28) and train.preparation.margin == 4
 
 

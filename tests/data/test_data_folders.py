@@ -22,7 +22,8 @@ def test_class_subfolders(tmp_path, draw_letter):
     assert data.x.shape == (6, 1, 60, 60)  # all images 60x60: their own size
     assert list(data.y) == [0, 0, 1, 1, 2, 2]
     assert data.preparation.size == (60, 60) and data.preparation.margin == 5 and data.preparation.crop
-    np.testing.assert_allclose(data.x[0, 0], prepare_image(root / "A" / "img0.png", data.preparation))
+    assert data.x.dtype == np.uint8  # codes, one byte a pixel
+    np.testing.assert_array_equal(data.floats([0])[0, 0], prepare_image(root / "A" / "img0.png", data.preparation))
     assert data.name == "imgs"
 
 
@@ -174,4 +175,4 @@ def test_a_folder_of_five_by_five_grids_is_not_cropped(tmp_path):
         Image.fromarray(((1 - SHAPE_BITMAPS[name]) * 255).astype(np.uint8)).save(tmp_path / name / "1.png")
     data = load_folder(tmp_path)
     assert data.preparation.crop is False
-    np.testing.assert_array_equal(data.x[0, 0], SHAPE_BITMAPS["line"])  # not blown up to a block
+    np.testing.assert_array_equal(data.floats([0])[0, 0], SHAPE_BITMAPS["line"])  # not blown up to a block

@@ -59,10 +59,11 @@ def test_presentations_prepare_to_the_same_input():
 
 def test_hand_letters_cover_every_class_prepared_and_seeded():
     prep = letters_preparation()
-    x, y = _hand_letters(np.random.default_rng(2), 2, prep)
-    assert x.shape == (52, 1, 50, 50) and np.bincount(y).tolist() == [2] * 26
-    assert np.allclose(x.max(axis=(1, 2, 3)), 1.0)
-    x2, _ = _hand_letters(np.random.default_rng(2), 2, prep)
+    x, x2 = (np.zeros((52, 1, 50, 50), dtype=np.uint8) for _ in range(2))
+    y = _hand_letters(x, np.random.default_rng(2), 2, prep)
+    assert np.bincount(y).tolist() == [2] * 26
+    assert (x.max(axis=(1, 2, 3)) == 255).all()  # every letter filled in, ink at full strength
+    _hand_letters(x2, np.random.default_rng(2), 2, prep)
     np.testing.assert_array_equal(x, x2)
 
 
@@ -72,7 +73,7 @@ def test_letters_parts_mix_fonts_and_handwriting(part, monkeypatch):
 
     calls = []
     real = letters._hand_letters
-    monkeypatch.setattr(letters, "_hand_letters", lambda rng, n, prep: calls.append(n) or real(rng, n, prep))
+    monkeypatch.setattr(letters, "_hand_letters", lambda x, rng, n, prep: calls.append(n) or real(x, rng, n, prep))
     data = letters.load_letters(part, per_class=4, seed=1)
     assert calls == [round(4 * letters.HANDWRITING_SHARE)]
     assert np.bincount(data.y).tolist() == [4] * 26

@@ -9,12 +9,13 @@ from nnstudio.errors import DataError
 
 def test_shape_range_and_balance():
     data = load_dataset("letters", "train", per_class=3, seed=0)
-    assert data.x.shape == (78, 1, 50, 50) and data.x.dtype == np.float32
+    assert data.x.shape == (78, 1, 50, 50) and data.x.dtype == np.uint8  # codes: value = code / 255
     assert data.class_names == list(LETTERS)
     assert np.bincount(data.y).tolist() == [3] * 26
-    assert data.x.min() >= 0.0 and data.x.max() <= 1.0
-    assert np.allclose(data.x.max(axis=(1, 2, 3)), 1.0)  # every letter has full-strength ink
-    assert (data.x[:, 0, :2, :].max(axis=(1, 2)) < 0.2).all()  # margin stays (nearly) empty
+    values = data.floats()
+    assert values.min() >= 0.0 and values.max() <= 1.0
+    assert np.allclose(values.max(axis=(1, 2, 3)), 1.0)  # every letter has full-strength ink
+    assert (values[:, 0, :2, :].max(axis=(1, 2)) < 0.2).all()  # margin stays (nearly) empty
     assert data.preparation.size == (50, 50) and data.preparation.margin == 4 and data.preparation.crop
     assert len(set(data.y[:26].tolist())) > 5  # shuffled, not grouped by class
 
@@ -30,7 +31,7 @@ def test_same_seed_same_arrays_other_seed_or_part_differs():
 
 def test_letters_are_already_prepared():
     data = load_dataset("letters", "test", per_class=1, seed=2)
-    diffs = np.array([np.abs(prepare_image(img, data.preparation) - img).mean() for img in data.x[:, 0]])
+    diffs = np.array([np.abs(prepare_image(img, data.preparation) - img).mean() for img in data.floats()[:, 0]])
     # Preparing again finds the same ink box for nearly all: nothing moves. A faint
     # edge column can fall below the ink threshold and rescale a letter by 1 pixel.
     assert np.median(diffs) < 1e-4 and diffs.max() < 0.06

@@ -203,11 +203,11 @@ def mistakes(name: str, data: str = Query(..., description="A built-in dataset o
     model = state.models.get(name)
     dataset = model.in_model_classes(evaluation_data(state, data, part, model.spec))
     evaluation = model.evaluate(dataset, keep_probabilities=True)  # one forward pass for all of it
-    x = dataset.x.reshape((len(dataset),) + tuple(model.spec.input_shape))  # (N, *input_shape)
     probabilities = evaluation.probabilities  # (N, classes)
     assert probabilities is not None  # asked for above; narrows the type
     predicted = probabilities.argmax(axis=1)
     truth = dataset.y
+    shape = tuple(model.spec.input_shape)  # one input as the network receives it
     found: list[dict[str, Any]] = []
     per_cell: dict[tuple[int, int], int] = {}
     for i in np.flatnonzero(predicted != truth):
@@ -218,7 +218,7 @@ def mistakes(name: str, data: str = Query(..., description="A built-in dataset o
         # prepared: 3 digits draw the same picture, in half the JSON of a big confusion matrix.
         found.append({"true": model.class_names[cell[0]], "predicted": model.class_names[cell[1]],
                       "confidence": float(probabilities[i, cell[1]]), "index": int(i),
-                      "prepared": shown(x[i], digits=3)})
+                      "prepared": shown(dataset.floats([i]).reshape(shape), digits=3)})
     return {"data": data, "part": part, "samples": evaluation.samples, "accuracy": evaluation.accuracy,
             "loss": evaluation.loss, "classes": list(model.class_names), "confusion": evaluation.confusion,
             "per_class": evaluation.per_class, "mistakes": found}
