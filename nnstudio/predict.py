@@ -81,7 +81,10 @@ class Model:
         return [self._prediction(label, row, top) for label, row in zip(labels, probs)]
 
     def probabilities(self, x: np.ndarray) -> np.ndarray:
-        """Return softmax probabilities (N, classes) for network-ready inputs (N, *input_shape)."""
+        """Return softmax probabilities (N, classes) for network-ready inputs (N, *input_shape)
+        (uint8: a Dataset's codes, value code / 255)."""
+        if x.dtype == np.uint8:
+            x = code_values(x)
         network = self.network
         param = next(network.parameters(), None)
         device = param.device if param is not None else torch.device("cpu")
