@@ -15,6 +15,7 @@ import time_to_accuracy as accuracy  # noqa: E402
 import data_speed  # noqa: E402
 import draw_speed  # noqa: E402
 import limit  # noqa: E402
+import memory  # noqa: E402
 import machine  # noqa: E402
 import predict_speed  # noqa: E402
 import train_speed  # noqa: E402
@@ -82,3 +83,14 @@ def test_drawing_table_times_every_picture():
         "letters-mlp", "letters-cnn", "letters-cnn"]
     for row in table:
         assert float(row[1]) > 0 and float(row[2]) > 0
+
+
+def test_memory_folders_and_peaks(tmp_path):
+    from nnstudio.data.folders import find_images
+
+    names, items = find_images(memory.make_folder(tmp_path / "f", 10))
+    assert names == sorted(memory.SHAPES) and len(items) == 10
+    # A child that holds 64 MiB peaks above that; the parent's own memory does not count.
+    hold = [sys.executable, "-c", "import numpy; a = numpy.ones(64 * 2**20, numpy.uint8); print(a.sum())"]
+    assert memory.peak_kib(hold, memory.ROOT, tmp_path) > 64 * 1024
+    assert memory.slope({2: 1000, 4: 1010}) == pytest.approx(10 * 1024 / (2 * 50 * 50))  # KiB over 2 images
