@@ -153,26 +153,11 @@ def read_folder(folder: str | Path, *, size: tuple[int, int] | None = None, skip
     if per_class is not None and choose_first:
         items = _first_per_class(items, per_class)
     rank, world = (0, 1) if shard is None else shard
-    bad: dict[Path, str] = {}
-    sizes = set()
-    for i, (path, _) in enumerate(items):
-        if size is not None and i % world != rank:
-            continue  # another process reads it
-        try:
-            sizes.add(_image_size(path))
-        except DataError as exc:
-            bad[path] = _reason(path, exc)
-    # Each header is read once: the readable ones also give the folder's own size.
-    prep = folder_preparation(_common_size(sizes) if size is None else size)
     mine = items[rank::world]
-    x = np.empty((len(mine), 1, *prep.size), dtype=np.uint8)  # (n, 1, H, W), filled in place
-    for i, (path, _) in enumerate(mine):
-        if path in bad:
-            continue
-        try:
-            x[i, 0] = prepare_codes(open_image(path), prep)
-        except DataError as exc:
-            bad[path] = _reason(path, exc)
+    # Each header is read once: the readable ones also give the folder's own size.
+    sizes, bad = _read_headers(items if size is None else mine)
+    prep = folder_preparation(_common_size(sizes) if size is None else size)
+    x = _read_codes(mine, prep, bad)
     if shard is not None:
         own = {path for path, _ in mine}
         bad = {path: why for path, why in bad.items() if path in own}
@@ -193,6 +178,31 @@ def read_folder(folder: str | Path, *, size: tuple[int, int] | None = None, skip
     if not choose_first:
         dataset = take_per_class(dataset, per_class)
     return dataset, [f"{path}: {why}" for path, why in bad.items()]
+
+
+def _read_headers(items: list[tuple[Path, int]]) -> tuple[set[tuple[int, int]], dict[Path, str]]:
+    """Return (the sizes (H, W) the images' headers give, {path: why} for unreadable ones)."""
+    sizes, bad = set(), {}
+    for path, _ in items:
+        try:
+            sizes.add(_image_size(path))
+        except DataError as exc:
+            bad[path] = _reason(path, exc)
+    return sizes, bad
+
+
+def _read_codes(items: list[tuple[Path, int]], prep: Preparation, bad: dict[Path, str]) -> np.ndarray:
+    """Return uint8 (n, 1, H, W) codes of the items prepared by prep, filled image by image
+    (never a float copy of the set); images found bad are added to `bad`, their rows left unset."""
+    x = np.empty((len(items), 1, *prep.size), dtype=np.uint8)
+    for i, (path, _) in enumerate(items):
+        if path in bad:
+            continue
+        try:
+            x[i, 0] = prepare_codes(open_image(path), prep)
+        except DataError as exc:
+            bad[path] = _reason(path, exc)
+    return x
 
 
 def _first_per_class(items: list[tuple[Path, int]], per_class: int) -> list[tuple[Path, int]]:
