@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import io
 import logging
+import threading
 import warnings
+from collections import OrderedDict
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -375,8 +376,42 @@ def _resample(a: np.ndarray, ys: tuple[int, int], xs: tuple[int, int], nh: int, 
     return (ry @ a[r0:r1, c0:c1] @ rx.T).astype(np.float32, copy=False)
 
 
-@lru_cache(maxsize=8192)
+class _WeightCache:
+    """The most recently used filter matrices, at most `budget` bytes of them. Bounded by
+    bytes, not by count: every crop box size and place has its own matrix, so reading a
+    large folder (or one of big photos, up to 4096 columns each) would otherwise keep
+    tens to hundreds of MB of them."""
+
+    def __init__(self, budget: int) -> None:
+        self.budget, self.nbytes = budget, 0
+        self.entries: OrderedDict[tuple[int, ...], tuple[np.ndarray, int, int]] = OrderedDict()
+        self.lock = threading.Lock()  # the studio prepares images in several threads
+
+    def get(self, key: tuple[int, int, int, int]) -> tuple[np.ndarray, int, int]:
+        with self.lock:
+            found = self.entries.get(key)
+            if found is not None:
+                self.entries.move_to_end(key)
+                return found
+        made = _make_filter_matrix(*key)
+        with self.lock:
+            if key not in self.entries:
+                self.entries[key] = made
+                self.nbytes += made[0].nbytes
+            while self.nbytes > self.budget and len(self.entries) > 1:
+                self.nbytes -= self.entries.popitem(last=False)[1][0].nbytes
+        return made
+
+
+_WEIGHTS = _WeightCache(4 * 2**20)
+
+
 def _filter_matrix(n_out: int, start: int, stop: int, n_in: int) -> tuple[np.ndarray, int, int]:
+    """The filter matrix of _make_filter_matrix, from the cache when it was made recently."""
+    return _WEIGHTS.get((n_out, start, stop, n_in))
+
+
+def _make_filter_matrix(n_out: int, start: int, stop: int, n_in: int) -> tuple[np.ndarray, int, int]:
     """Weights (n_out, k) mapping input pixels lo..lo+k to n_out outputs spanning [start, stop):
     the average over each output pixel's area when shrinking, bilinear when enlarging."""
     step = (stop - start) / n_out
