@@ -228,3 +228,15 @@ def test_reading_a_folder_holds_no_float32_copy(tmp_path):
         tracemalloc.stop()
     assert peaks[0] / pixels < 2.0, f"{peaks[0] / pixels:.2f} bytes per pixel"
     assert peaks[1] / (pixels / 2) < 2.0, f"shard: {peaks[1] / (pixels / 2):.2f} bytes per pixel of its own"
+
+
+def test_the_resampling_weights_kept_stay_within_their_byte_budget():
+    from nnstudio.data.prepare import _make_filter_matrix, _WeightCache
+
+    cache = _WeightCache(budget=200_000)
+    for start in range(60):  # 60 crop boxes, each its own matrix of about 8 to 12 KB
+        made = cache.get((40, start, start + 50, 200))
+        np.testing.assert_array_equal(made[0], _make_filter_matrix(40, start, start + 50, 200)[0])
+        assert cache.nbytes <= 200_000
+    assert len(cache.entries) < 60 and (40, 59, 109, 200) in cache.entries  # the oldest went first
+    assert (40, 0, 50, 200) not in cache.entries
