@@ -103,22 +103,37 @@ def training_options(command: Any) -> Any:
 @click.option("--skip-bad", is_flag=True, help="Leave out images that cannot be read or are blank "
               "(they are listed and counted) instead of stopping.")
 @click.option("--quiet", is_flag=True, help="No plan and no progress bar.")
+@click.option("--nproc", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Training processes on this machine, started through torchrun; each trains its share of "
+                   "every batch (on CUDA, one GPU each). Under torchrun itself, leave it out.")
+@click.option("--checkpoint-seconds", type=click.FloatRange(min=0.0), default=10.0, show_default=True,
+              help="Write a checkpoint after an epoch when this many seconds have passed since the last one.")
 @training_options
-def train(data_source: str, model: str | None, out: Path, per_class: int | None, resume: bool, restart: bool,
-          overwrite: bool, skip_bad: bool, quiet: bool, **options: Any) -> None:
+@click.pass_context
+def train(ctx: click.Context, data_source: str, model: str | None, out: Path, per_class: int | None, resume: bool,
+          restart: bool, overwrite: bool, skip_bad: bool, quiet: bool, nproc: int, checkpoint_seconds: float,
+          **options: Any) -> None:
     """Train a network and save it as a model folder (model.json + weights.safetensors).
 
     Without --model the network is chosen for the data. Options that neither you nor the
     network set (epochs, batch size, hold-out) are fitted to the data. What was chosen,
     and why, is printed before training starts.
+
+    With --nproc N (or under `torchrun --nproc-per-node N -m nnstudio train ...`), N
+    processes train together as one: the same batches, the same weights as one process.
     """
+    from nnstudio.cli.launch import launch_torchrun, quiet_other_ranks, rank
+
+    if nproc > 1:
+        sys.exit(launch_torchrun(ctx, nproc))
+    quiet_other_ranks()
     from nnstudio.workflows import checkpoint_folder, train_model
 
-    progress = [] if quiet else [ProgressBar()]
+    progress = [] if quiet or rank() != 0 else [ProgressBar()]
     try:
         trained = train_model(data_source, out=out, model=model, per_class=per_class, resume=resume,
                               restart=restart, overwrite=overwrite, skip_bad=skip_bad, callbacks=progress,
-                              **options)
+                              checkpoint_seconds=checkpoint_seconds, **options)
     except KeyboardInterrupt:
         for bar in progress:
             bar.close()
@@ -126,6 +141,8 @@ def train(data_source: str, model: str | None, out: Path, per_class: int | None,
         click.echo(f"interrupted; the checkpoint is kept in {folder}. help: run the same command with "
                    "--resume to continue from it.", err=True)
         sys.exit(130)
+    if rank() != 0:
+        return
     history = trained.training.get("history", []) if trained.training else []
     last = history[-1] if history else {}
     figures = "  ".join(f"{key} {_fmt(last[key])}" for key in
