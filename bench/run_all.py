@@ -2,7 +2,8 @@
 
 Sections: training overhead against bare PyTorch, time to accuracy (against the
 course's seed-cnn and scikit-learn), training against the machine's matmul limit,
-prediction latency, data generation and preparation. Every table names the machine.
+prediction latency, data generation and preparation, drawing, whole processes, the
+studio, and the start of the commands that train nothing. Every table names the machine.
 
 The torch thread count is measured first (--threads auto, the default): letters-cnn
 training at 1 thread and at torch's default, the faster one is used for the whole run.
@@ -34,6 +35,7 @@ import predict_speed  # noqa: E402
 import train_speed  # noqa: E402
 import checkpoint_cost  # noqa: E402
 import studio_speed  # noqa: E402
+import start_speed  # noqa: E402
 from machine import load_average, machine_line, median_seconds  # noqa: E402
 
 
@@ -59,13 +61,14 @@ class Sizes:
     process_repeats: int = 7
     studio_seconds: float = 20.0  # of prediction load, with and without pacing
     studio_repeats: int = 3
+    start_repeats: int = 15  # interleaved runs of each command that trains nothing
 
 
 FULL = Sizes()
 QUICK = Sizes(repeats=1, overhead_letters=10, overhead_epochs=1, accuracy_letters=10, seed_cap=5.0,
               accuracy_epochs=1, digits_epochs=2, limit_seconds=0.2, limit_repeats=1, predict_calls=30,
               predict_batch=100, data_letters=52, data_calls=20, draw_repeats=1,
-              process_repeats=1, studio_seconds=2.0, studio_repeats=1)
+              process_repeats=1, studio_seconds=2.0, studio_repeats=1, start_repeats=1)
 
 
 def choose_threads(setting: str) -> list[str]:
@@ -109,6 +112,7 @@ def sections(sizes: Sizes) -> list[tuple[str, list[str]]]:
                 checkpoint_cost.table(sizes.process_repeats)))
     out.append(("8. The studio: predictions under load, live reports, page load, training",
                 studio_speed.table(seconds=sizes.studio_seconds, repeats=sizes.studio_repeats)))
+    out.append((start_speed.TITLE, start_speed.table(sizes.start_repeats)))
     return out
 
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from nnstudio.cli.root import DATASETS, main
-from nnstudio.train.callbacks import BatchLogs, EpochLogs, TrainBegin, TrainEnd
+
+if TYPE_CHECKING:  # the reports' shapes only: torch loads when a command trains, not at start
+    from nnstudio.train.callbacks import BatchLogs, EpochLogs, TrainBegin, TrainEnd
 
 # ----------------------------------------------------------------------------- data
 
@@ -73,11 +75,12 @@ class TrainingOption(click.ParamType):
 
 def training_options(command: Any) -> Any:
     """Add one --option per TrainConfig field (declared there: type, bounds, choices, help)."""
+    # Both torch-free, as this runs when the CLI starts. TUNED_FOR_DATA: the options
+    # train.budget decides from the data (budget.DECIDED) when neither user nor network sets them.
+    from nnstudio.spec.fitting import TUNED_FOR_DATA as DECIDED
     from nnstudio.train.config import option_specs
 
     for spec in reversed(option_specs()):
-        from nnstudio.train.budget import DECIDED
-
         default = "none" if spec.default is None else spec.default
         if spec.name == "lr":
             default = "0.01 for sgd, 0.001 for adam"

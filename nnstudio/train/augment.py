@@ -21,6 +21,8 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
+from nnstudio.train.augment_names import AUGMENTATION_NAMES
+
 Augmentation = Callable[[torch.Tensor, torch.Generator], torch.Tensor]
 
 # Images per grid_sample call: the sampling grid of a chunk stays around 40 MB. The
@@ -131,3 +133,5 @@ def _change_thickness(y: torch.Tensor, pick: torch.Tensor, d: Distortion) -> tor
 
 
 AUGMENTATIONS: dict[str, Augmentation | None] = {"none": None, "distort": distort}
+if tuple(AUGMENTATIONS) != AUGMENTATION_NAMES:  # TrainConfig accepts the names listed there, torch-free
+    raise RuntimeError(f"augment_names.AUGMENTATION_NAMES {AUGMENTATION_NAMES} must name {tuple(AUGMENTATIONS)}")

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nnstudio.errors import TrainingError
-from nnstudio.train.augment import AUGMENTATIONS
+from nnstudio.train.augment_names import AUGMENTATION_NAMES as AUGMENTATIONS
 
 OPTIMIZERS = ("sgd", "adam")
 LR_DECAYS = ("none", "exponential", "step", "cosine")
