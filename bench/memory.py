@@ -12,7 +12,7 @@ data (Python, torch, the code) is the same for both folders, so the slope
 is the memory the data itself costs (pixels: images x 50 x 50). float32 pixels cost 4
 bytes each before any copy; uint8 codes 1.
 
-    python bench/memory.py [--small 2000] [--big 8000] [--source DIR ...] [--out FILE.md]
+    python bench/memory.py [--small 2000] [--big 8000] [--source LABEL=DIR ...] [--results FILE.md]
 
 --source runs the measurement on another checkout's code (e.g. --source /work/main
 to measure before a change); the default is this checkout.
@@ -32,7 +32,9 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from machine import machine_line
+from start_speed import write_section
 
+TITLE = "10. Memory: peak bytes per pixel of an image folder, read and trained on"
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 SIDE = 50
@@ -144,16 +146,16 @@ def main() -> None:
     parser.add_argument("--big", type=int, default=8000, help="images in the big folder (default 8000)")
     parser.add_argument("--source", action="append", default=[], metavar="LABEL=DIR",
                         help="measure the nnstudio in DIR, labelled LABEL (repeatable; default: this checkout)")
-    parser.add_argument("--out", type=Path, help="also write the markdown here")
+    parser.add_argument("--results", type=Path, help=f"markdown file to write section {TITLE.split('.')[0]} into")
     args = parser.parse_args()
     sources = {}
     for given in args.source:
         label, _, folder = given.rpartition("=")
         sources[label or folder] = Path(folder).resolve()
-    text = "\n".join(table(args.small, args.big, sources or None))
-    print(text)
-    if args.out:
-        args.out.write_text(text + "\n")
+    lines = table(args.small, args.big, sources or None)
+    print("\n".join(lines))
+    if args.results is not None:
+        write_section(args.results, lines, f"## {TITLE}")
 
 
 if __name__ == "__main__":

@@ -2,8 +2,9 @@
 
 Sections: training overhead against bare PyTorch, time to accuracy (against the
 course's seed-cnn and scikit-learn), training against the machine's matmul limit,
-prediction latency, data generation and preparation, whole processes, the studio, and
-peak memory per pixel of data. Every table names the machine.
+prediction latency, data generation and preparation, drawing, whole processes, the
+studio, the start of the commands that train nothing, and peak memory per pixel of
+data. Every table names the machine.
 
 The torch thread count is measured first (--threads auto, the default): letters-cnn
 training at 1 thread and at torch's default, the faster one is used for the whole run.
@@ -35,6 +36,7 @@ import predict_speed  # noqa: E402
 import train_speed  # noqa: E402
 import checkpoint_cost  # noqa: E402
 import studio_speed  # noqa: E402
+import start_speed  # noqa: E402
 import memory  # noqa: E402
 from machine import load_average, machine_line, median_seconds  # noqa: E402
 
@@ -61,6 +63,7 @@ class Sizes:
     process_repeats: int = 7
     studio_seconds: float = 20.0  # of prediction load, with and without pacing
     studio_repeats: int = 3
+    start_repeats: int = 15  # interleaved runs of each command that trains nothing
     memory_small: int = 2000  # images in the two folders of the memory table
     memory_big: int = 8000
 
@@ -69,7 +72,8 @@ FULL = Sizes()
 QUICK = Sizes(repeats=1, overhead_letters=10, overhead_epochs=1, accuracy_letters=10, seed_cap=5.0,
               accuracy_epochs=1, digits_epochs=2, limit_seconds=0.2, limit_repeats=1, predict_calls=30,
               predict_batch=100, data_letters=52, data_calls=20, draw_repeats=1,
-              process_repeats=1, studio_seconds=2.0, studio_repeats=1, memory_small=40, memory_big=120)
+              process_repeats=1, studio_seconds=2.0, studio_repeats=1, start_repeats=1, memory_small=40,
+              memory_big=120)
 
 
 def choose_threads(setting: str) -> list[str]:
@@ -113,8 +117,8 @@ def sections(sizes: Sizes) -> list[tuple[str, list[str]]]:
                 checkpoint_cost.table(sizes.process_repeats)))
     out.append(("8. The studio: predictions under load, live reports, page load, training",
                 studio_speed.table(seconds=sizes.studio_seconds, repeats=sizes.studio_repeats)))
-    out.append(("9. Memory: peak bytes per pixel of an image folder, read and trained on",
-                memory.table(sizes.memory_small, sizes.memory_big)))
+    out.append((start_speed.TITLE, start_speed.table(sizes.start_repeats)))
+    out.append((memory.TITLE, memory.table(sizes.memory_small, sizes.memory_big)))
     return out
 
 

@@ -94,3 +94,28 @@ def test_memory_folders_and_peaks(tmp_path):
     hold = [sys.executable, "-c", "import numpy; a = numpy.ones(64 * 2**20, numpy.uint8); print(a.sum())"]
     assert memory.peak_kib(hold, memory.ROOT, tmp_path) > 64 * 1024
     assert memory.slope({2: 1000, 4: 1010}) == pytest.approx(10 * 1024 / (2 * 50 * 50))  # KiB over 2 images
+
+
+def test_start_table_times_every_command_against_bare_python():
+    import start_speed
+
+    lines = start_speed.table(repeats=1)
+    table = rows(lines)
+    assert [row[0] for row in table] == [start_speed.BARE[0]] + [name for name, _ in start_speed.COMMANDS]
+    assert all(NUMBER.fullmatch(row[1]) and row[2].endswith("x") for row in table)
+    torch_column = {row[0]: row[4] for row in table}
+    assert torch_column['python -c "import torch"'] == "yes"
+    assert torch_column["nnstudio train --help"] == "no"
+
+
+def test_start_section_replaces_its_old_text_only(tmp_path):
+    import start_speed
+
+    results = tmp_path / "RESULTS.md"
+    results.write_text("# nnstudio benchmarks\n\n## 8. The studio\n\nkept\n")
+    start_speed.write_section(results, ["| old |"])
+    results.write_text(results.read_text() + "\n## 10. Later\n\nalso kept\n")
+    start_speed.write_section(results, ["| new |"])
+    text = results.read_text()
+    assert "| old |" not in text and text.count(start_speed.SECTION) == 1
+    assert text.index("kept") < text.index("| new |") < text.index("also kept")

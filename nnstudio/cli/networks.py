@@ -45,7 +45,7 @@ def summary(ref: str, as_json: bool, as_spec: bool) -> None:
 def training_text(training: dict[str, Any]) -> str:
     """Return training options as the flags that set them: "--optimizer adam --lr 0.002 ..."
     (options the network leaves open are fitted to the data when it trains)."""
-    from nnstudio.train.budget import DECIDED
+    from nnstudio.spec.fitting import TUNED_FOR_DATA as DECIDED  # train.budget.DECIDED, without numpy
     from nnstudio.train.config import DEFAULT_LR
 
     shown = {"optimizer": "adam", **{k: v for k, v in training.items() if v is not None}}

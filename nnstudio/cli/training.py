@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from nnstudio.cli.root import DATASETS, main
-from nnstudio.train.callbacks import BatchLogs, EpochLogs, TrainBegin, TrainEnd
+
+if TYPE_CHECKING:  # the reports' shapes only: torch loads when a command trains, not at start
+    from nnstudio.train.callbacks import BatchLogs, EpochLogs, TrainBegin, TrainEnd
 
 # ----------------------------------------------------------------------------- data
 
@@ -73,11 +75,12 @@ class TrainingOption(click.ParamType):
 
 def training_options(command: Any) -> Any:
     """Add one --option per TrainConfig field (declared there: type, bounds, choices, help)."""
+    # Both torch-free, as this runs when the CLI starts. TUNED_FOR_DATA: the options
+    # train.budget decides from the data (budget.DECIDED) when neither user nor network sets them.
+    from nnstudio.spec.fitting import TUNED_FOR_DATA as DECIDED
     from nnstudio.train.config import option_specs
 
     for spec in reversed(option_specs()):
-        from nnstudio.train.budget import DECIDED
-
         default = "none" if spec.default is None else spec.default
         if spec.name == "lr":
             default = "0.01 for sgd, 0.001 for adam"
@@ -103,22 +106,37 @@ def training_options(command: Any) -> Any:
 @click.option("--skip-bad", is_flag=True, help="Leave out images that cannot be read or are blank "
               "(they are listed and counted) instead of stopping.")
 @click.option("--quiet", is_flag=True, help="No plan and no progress bar.")
+@click.option("--nproc", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Training processes on this machine, started through torchrun; each trains its share of "
+                   "every batch (on CUDA, one GPU each). Under torchrun itself, leave it out.")
+@click.option("--checkpoint-seconds", type=click.FloatRange(min=0.0), default=10.0, show_default=True,
+              help="Write a checkpoint after an epoch when this many seconds have passed since the last one.")
 @training_options
-def train(data_source: str, model: str | None, out: Path, per_class: int | None, resume: bool, restart: bool,
-          overwrite: bool, skip_bad: bool, quiet: bool, **options: Any) -> None:
+@click.pass_context
+def train(ctx: click.Context, data_source: str, model: str | None, out: Path, per_class: int | None, resume: bool,
+          restart: bool, overwrite: bool, skip_bad: bool, quiet: bool, nproc: int, checkpoint_seconds: float,
+          **options: Any) -> None:
     """Train a network and save it as a model folder (model.json + weights.safetensors).
 
     Without --model the network is chosen for the data. Options that neither you nor the
     network set (epochs, batch size, hold-out) are fitted to the data. What was chosen,
     and why, is printed before training starts.
+
+    With --nproc N (or under `torchrun --nproc-per-node N -m nnstudio train ...`), N
+    processes train together as one: the same batches, the same weights as one process.
     """
+    from nnstudio.cli.launch import launch_torchrun, quiet_other_ranks, rank
+
+    if nproc > 1:
+        sys.exit(launch_torchrun(ctx, nproc))
+    quiet_other_ranks()
     from nnstudio.workflows import checkpoint_folder, train_model
 
-    progress = [] if quiet else [ProgressBar()]
+    progress = [] if quiet or rank() != 0 else [ProgressBar()]
     try:
         trained = train_model(data_source, out=out, model=model, per_class=per_class, resume=resume,
                               restart=restart, overwrite=overwrite, skip_bad=skip_bad, callbacks=progress,
-                              **options)
+                              checkpoint_seconds=checkpoint_seconds, **options)
     except KeyboardInterrupt:
         for bar in progress:
             bar.close()
@@ -126,6 +144,8 @@ def train(data_source: str, model: str | None, out: Path, per_class: int | None,
         click.echo(f"interrupted; the checkpoint is kept in {folder}. help: run the same command with "
                    "--resume to continue from it.", err=True)
         sys.exit(130)
+    if rank() != 0:
+        return
     history = trained.training.get("history", []) if trained.training else []
     last = history[-1] if history else {}
     figures = "  ".join(f"{key} {_fmt(last[key])}" for key in

@@ -16,6 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from nnstudio.model.shared_batch import BatchShare, batch_norm_forward, dropout_forward
 from nnstudio.spec import LayerInfo, same_padding
 
 ActivationFn = Callable[[torch.Tensor], torch.Tensor]
@@ -158,8 +159,13 @@ class Flatten(nn.Flatten):
 class Dropout(nn.Dropout):
     """Zeroes a fraction `rate` of values while training and rescales the rest."""
 
+    batch_share: BatchShare | None = None  # set while a batch is shared by several processes
+
     def __init__(self, info: LayerInfo):
         super().__init__(info.config["rate"])
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return dropout_forward(self, x)
 
 
 def _torch_momentum(keras_momentum: float) -> float:
@@ -171,17 +177,29 @@ def _torch_momentum(keras_momentum: float) -> float:
 class BatchNorm1d(nn.BatchNorm1d):
     """Batch normalization of vectors (N, D), per feature."""
 
+    batch_share: BatchShare | None = None  # set while a batch is shared by several processes
+
     def __init__(self, info: LayerInfo):
         config = info.config
         super().__init__(info.input_shape[0], eps=config["epsilon"], momentum=_torch_momentum(config["momentum"]))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        shared = batch_norm_forward(self, x)
+        return super().forward(x) if shared is None else shared
 
 
 class BatchNorm2d(nn.BatchNorm2d):
     """Batch normalization of images (N, C, H, W), per channel."""
 
+    batch_share: BatchShare | None = None  # set while a batch is shared by several processes
+
     def __init__(self, info: LayerInfo):
         config = info.config
         super().__init__(info.input_shape[0], eps=config["epsilon"], momentum=_torch_momentum(config["momentum"]))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        shared = batch_norm_forward(self, x)
+        return super().forward(x) if shared is None else shared
 
 
 class Activation(nn.Module):

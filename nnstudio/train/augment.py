@@ -21,9 +21,13 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
+from nnstudio.train.augment_names import AUGMENTATION_NAMES
+
 Augmentation = Callable[[torch.Tensor, torch.Generator], torch.Tensor]
 
-_CHUNK = 2048  # images per grid_sample call: the sampling grid of a chunk stays around 40 MB
+# Images per grid_sample call: the sampling grid of a chunk stays around 40 MB. The
+# training loop streams an epoch through augmentation in blocks of this size.
+CHUNK = 2048
 
 
 @dataclass(frozen=True)
@@ -50,8 +54,8 @@ def distort(x: torch.Tensor, generator: torch.Generator, d: Distortion = DISTORT
     if x.dim() != 4:
         return x
     out = torch.empty_like(x)
-    for start in range(0, x.shape[0], _CHUNK):
-        out[start:start + _CHUNK] = _distort_chunk(x[start:start + _CHUNK], generator, d)
+    for start in range(0, x.shape[0], CHUNK):
+        out[start:start + CHUNK] = _distort_chunk(x[start:start + CHUNK], generator, d)
     return out
 
 
@@ -129,3 +133,5 @@ def _change_thickness(y: torch.Tensor, pick: torch.Tensor, d: Distortion) -> tor
 
 
 AUGMENTATIONS: dict[str, Augmentation | None] = {"none": None, "distort": distort}
+if tuple(AUGMENTATIONS) != AUGMENTATION_NAMES:  # TrainConfig accepts the names listed there, torch-free
+    raise RuntimeError(f"augment_names.AUGMENTATION_NAMES {AUGMENTATION_NAMES} must name {tuple(AUGMENTATIONS)}")

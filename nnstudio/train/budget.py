@@ -97,28 +97,33 @@ def held_out_count(count: int, fraction: float) -> int:
 
 
 def measure_step_seconds(network: Any, input_shape: tuple[int, ...], classes: int, batch_size: int,
-                         optimizer: str = "adam", repeats: int = 5) -> float:
-    """Return the seconds one optimizer step of network takes on a batch of random inputs:
-    the fastest of a few after two to warm up (PyTorch's first steps set up kernels and
-    threads, and other programs on a busy machine only ever add time). network's
-    weights are put back after."""
+                         optimizer: str = "adam", repeats: int = 5, device: Any = "cpu") -> float:
+    """Return the seconds one optimizer step of network takes on a batch of random inputs
+    on device (the one that will train): the fastest of a few after two to warm up
+    (PyTorch's first steps set up kernels and threads, and other programs on a busy
+    machine only ever add time). network's weights are put back after."""
     import torch
     import torch.nn.functional as F
+
+    device = torch.device(device)
+    network.to(device)
+    wait = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
 
     state = {k: v.detach().clone() for k, v in network.state_dict().items()}
     params = [p for p in network.parameters() if p.requires_grad]
     opt = torch.optim.Adam(params) if optimizer == "adam" else torch.optim.SGD(params, lr=0.0)
     generator = torch.Generator().manual_seed(0)
-    x = torch.rand((max(batch_size, 2), *input_shape), generator=generator)
-    y = torch.randint(0, classes, (max(batch_size, 2),), generator=generator)
+    x = torch.rand((max(batch_size, 2), *input_shape), generator=generator).to(device)
+    y = torch.randint(0, classes, (max(batch_size, 2),), generator=generator).to(device)
     times = []
     network.train()
-    with torch.random.fork_rng(devices=[]):
+    with torch.random.fork_rng(devices=[device.index or 0] if device.type == "cuda" else []):
         for _ in range(repeats + 2):
             started = time.perf_counter()
             opt.zero_grad()
             F.cross_entropy(network(x), y).backward()
             opt.step()
+            wait()
             times.append(time.perf_counter() - started)
     network.load_state_dict(state)
     return min(times[2:])

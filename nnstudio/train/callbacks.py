@@ -21,11 +21,14 @@ from __future__ import annotations
 import logging
 import math
 import time
-from typing import Any, NotRequired, TypedDict
+from typing import TYPE_CHECKING, Any, NotRequired, TypedDict
 
 import torch
 
 from nnstudio.train.config import DEFAULT_LR
+
+if TYPE_CHECKING:
+    from nnstudio.train.checkpoint import EarlyStoppingState
 
 BATCH_REPORT_SECONDS = 0.25
 
@@ -41,6 +44,7 @@ class TrainBegin(TypedDict):
     batches_per_epoch: int
     batch_size: int
     device: str
+    processes: int  # training processes (torchrun's world size; 1 for one process)
     parameters: int  # trainable parameters
     config: dict[str, Any]  # TrainConfig.to_dict()
 
@@ -250,13 +254,13 @@ class EarlyStopping(Callback):
             network.load_state_dict(self.best_weights)
         return self.best_epoch
 
-    def state_dict(self) -> dict[str, Any]:
+    def state_dict(self) -> EarlyStoppingState:
         """Return the JSON part of the state (best weights are saved as tensors apart)."""
         return {"patience": self.patience, "monitor": self.monitor,
                 "best": self.best if math.isfinite(self.best) else None,
                 "best_epoch": self.best_epoch, "wait": self.wait}
 
-    def load_state_dict(self, state: dict[str, Any], best_weights: dict[str, torch.Tensor] | None) -> None:
+    def load_state_dict(self, state: EarlyStoppingState, best_weights: dict[str, torch.Tensor] | None) -> None:
         """Restore what state_dict returned plus the best weights."""
         self.best = math.inf if state["best"] is None else float(state["best"])
         self.best_epoch = state["best_epoch"]

@@ -20,8 +20,9 @@ import hashlib
 import json
 import os
 import time
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, NotRequired, TypeAlias, TypedDict
 
 import torch
 from safetensors import SafetensorError
@@ -31,14 +32,71 @@ from safetensors.torch import save as save_tensors_bytes
 from nnstudio.errors import TrainingError
 from nnstudio.files import write_atomically
 
+if TYPE_CHECKING:
+    from nnstudio.train.resume import RunState
+
 CHECKPOINT_JSON = "checkpoint.json"
 METRICS_LOG = "metrics.jsonl"
 FORMAT_VERSION = 2
 CHECKPOINT_SECONDS = 10.0
 
+HistoryRow = dict[str, float]  # one epoch's logs (EpochLogs), as saved
+# A value of JSON, and a PyTorch state (optimizer or scheduler state_dict): JSON-like
+# values with tensors in them, dicts keyed by names or (optimizer state) parameter indices.
+Json: TypeAlias = "dict[str, Json] | list[Json] | str | int | float | bool | None"
+TorchState: TypeAlias = (
+    "torch.Tensor | dict[str | int, TorchState] | list[TorchState] | tuple[TorchState, ...] "
+    "| str | int | float | bool | None")
+StateJson = Json  # a TorchState as split_state writes it: {"items": [[key, value], ...]}, {"tensor": name}
 
-def save_checkpoint(folder: str | Path, tag: str, tensors: dict[str, torch.Tensor], meta: dict[str, Any],
-                    history: list[dict[str, Any]]) -> Path:
+
+class EarlyStoppingState(TypedDict):
+    """EarlyStopping.state_dict(): where early stopping stood (its weights are tensors)."""
+
+    patience: int
+    monitor: str
+    best: float | None
+    best_epoch: int | None
+    wait: int
+
+
+class DataCounts(TypedDict):
+    """What the run trained on, checked on resume."""
+
+    samples: int
+    validation_samples: int
+    processes: NotRequired[int]  # training processes (1 when absent: checkpoints before several)
+
+
+class CheckpointMeta(TypedDict):
+    """The JSON half of a run's state (the other half is its tensors)."""
+
+    epoch: int  # epochs completed
+    batch: int  # batches done of the epoch under way (0: at an epoch boundary)
+    seconds_in_epoch: float
+    config: dict[str, Json]  # TrainConfig.to_dict()
+    finished: bool
+    best_epoch: int | None
+    stopped_early: bool
+    optimizer: StateJson
+    scheduler: dict[str, Json] | None
+    early_stopping: EarlyStoppingState | None
+    data: DataCounts
+
+
+class CheckpointRecord(CheckpointMeta):
+    """checkpoint.json as load_checkpoint returns it: the meta, what ties the files
+    together, and the history rows read back from the metrics log."""
+
+    format_version: int
+    tensors: str
+    sha256: str
+    history_rows: int
+    history: list[HistoryRow]
+
+
+def save_checkpoint(folder: str | Path, tag: str, tensors: dict[str, torch.Tensor], meta: CheckpointMeta,
+                    history: list[HistoryRow]) -> Path:
     """Write one checkpoint into folder: tensors, the history rows not yet in its
     metrics log, and checkpoint.json (meta plus what ties them together). Return the
     path of checkpoint.json."""
@@ -58,7 +116,7 @@ def save_checkpoint(folder: str | Path, tag: str, tensors: dict[str, torch.Tenso
     return folder / CHECKPOINT_JSON
 
 
-def _extend_metrics_log(folder: Path, history: list[dict[str, Any]]) -> None:
+def _extend_metrics_log(folder: Path, history: list[HistoryRow]) -> None:
     """Make metrics.jsonl hold exactly the rows of history, appending the new ones.
     Lines past those of the checkpoint on disk (left by a crash between the append and
     the switch of checkpoint.json) are dropped first; they belong to no checkpoint."""
@@ -91,7 +149,7 @@ def has_checkpoint(folder: str | Path) -> bool:
     return (Path(folder) / CHECKPOINT_JSON).is_file()
 
 
-def load_checkpoint(folder: str | Path) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
+def load_checkpoint(folder: str | Path) -> tuple[CheckpointRecord, dict[str, torch.Tensor]]:
     """Return (the checkpoint.json record, with "history": its rows of the metrics log,
     and its tensors on the CPU). Raises TrainingError."""
     folder = Path(folder)
@@ -116,10 +174,10 @@ def load_checkpoint(folder: str | Path) -> tuple[dict[str, Any], dict[str, torch
     except SafetensorError as err:
         raise TrainingError(f"{folder / record['tensors']}: not a readable safetensors file ({err}).") from err
     record["history"] = _read_metrics_log(folder, int(record.get("history_rows", 0)))
-    return record, tensors
+    return record, tensors  # type: ignore[return-value]  # checked by format_version and checksum
 
 
-def _read_metrics_log(folder: Path, rows: int) -> list[dict[str, Any]]:
+def _read_metrics_log(folder: Path, rows: int) -> list[HistoryRow]:
     path = folder / METRICS_LOG
     try:
         lines = path.read_text(encoding="utf-8").splitlines()[:rows] if rows else []
@@ -132,42 +190,39 @@ def _read_metrics_log(folder: Path, rows: int) -> list[dict[str, Any]]:
 
 
 class Checkpointer:
-    """A training callback that keeps a checkpoint of the run in folder: after an
-    epoch when every_seconds have passed since the last one, and (called by the run)
-    whenever the run ends, stops, is interrupted or diverges."""
+    """Keeps a checkpoint of a run in folder: it is due after an epoch when every_seconds
+    have passed since the last one (the run then writes it, see Run.save_checkpoint), and
+    the run writes one whenever it ends, stops, is interrupted or diverges. With several
+    training processes only the first one holds a Checkpointer and writes."""
 
     stop_training = False
 
     def __init__(self, folder: str | Path, every_seconds: float = CHECKPOINT_SECONDS) -> None:
         self.folder = Path(folder)
         self.every_seconds = every_seconds
-        self.run: Any = None
         self.last_save = time.monotonic()
         self.saved_epoch: int | None = None  # epoch (completed) of the checkpoint on disk
 
-    def bind(self, run: Any) -> None:
-        self.run = run
-        self.last_save = time.monotonic()
+    @property
+    def due(self) -> bool:
+        """True when every_seconds have passed since the last checkpoint."""
+        return time.monotonic() - self.last_save >= self.every_seconds
 
-    def on_epoch_end(self, epoch: int, logs: dict[str, Any]) -> None:
-        if time.monotonic() - self.last_save >= self.every_seconds:
-            self.save()
-
-    def save(self, state: tuple[dict[str, torch.Tensor], dict[str, Any], list[dict[str, Any]]] | None = None) -> None:
-        """Write the run's current state (or the given one, taken earlier) to disk."""
-        tensors, meta, history = state if state is not None else self.run.state()
+    def save(self, state: RunState) -> None:
+        """Write a state of the run (its current one, or one taken earlier) to disk."""
+        meta = state.meta
         tag = f"{meta['epoch']:04d}" + (f"-{meta['batch']:05d}" if meta["batch"] else "")
-        save_checkpoint(self.folder, tag, tensors, meta, history)
+        save_checkpoint(self.folder, tag, state.tensors, meta, state.history)
         self.saved_epoch = int(meta["epoch"])
         self.last_save = time.monotonic()
 
 
-def split_state(state: dict[str, Any], prefix: str) -> tuple[dict[str, torch.Tensor], Any]:
+def split_state(state: Mapping[str, object], prefix: str) -> tuple[dict[str, torch.Tensor], StateJson]:
     """Split a nested state (optimizer or scheduler state_dict) into named tensors and
     a JSON-ready copy in which each tensor is replaced by {"tensor": name}."""
     tensors: dict[str, torch.Tensor] = {}
 
-    def walk(value: Any, path: str) -> Any:
+    def walk(value: object, path: str) -> StateJson:
         if isinstance(value, torch.Tensor):
             tensors[path] = value
             return {"tensor": path}
@@ -176,20 +231,41 @@ def split_state(state: dict[str, Any], prefix: str) -> tuple[dict[str, torch.Ten
             return {"items": [[k, walk(v, f"{path}.{k}")] for k, v in value.items()]}
         if isinstance(value, (list, tuple)):
             return [walk(v, f"{path}.{i}") for i, v in enumerate(value)]
-        return value
+        if value is None or isinstance(value, (str, int, float, bool)):
+            return value
+        raise TrainingError(f"{path}: a {type(value).__name__} cannot be written to a checkpoint (JSON and "
+                            "tensors only).")
 
     return tensors, walk(state, prefix)
 
 
-def join_state(structure: Any, tensors: dict[str, torch.Tensor]) -> Any:
+def join_state(structure: StateJson, tensors: dict[str, torch.Tensor]) -> TorchState:
     """Return the state that split_state took apart."""
     if isinstance(structure, dict) and set(structure) == {"tensor"}:
-        return tensors[structure["tensor"]]
+        return tensors[str(structure["tensor"])]
     if isinstance(structure, dict):
-        return {k: join_state(v, tensors) for k, v in structure["items"]}
+        items = structure["items"]
+        if not isinstance(items, list):
+            raise TrainingError(f"a checkpoint's state holds {items!r} where a list of [key, value] pairs belongs.")
+        return {_key(pair): join_state(pair[1], tensors) for pair in items if isinstance(pair, list)}
     if isinstance(structure, list):
         return [join_state(v, tensors) for v in structure]
     return structure
+
+
+def join_state_dict(structure: StateJson, tensors: dict[str, torch.Tensor]) -> dict[str, object]:
+    """join_state for a whole state_dict (a mapping of names), as load_state_dict takes it."""
+    state = join_state(structure, tensors)
+    if not isinstance(state, dict):
+        raise TrainingError(f"a checkpoint's state is {type(state).__name__}; a state_dict is a mapping of names.")
+    return {str(k): v for k, v in state.items()}
+
+
+def _key(pair: list[Json]) -> str | int:
+    key = pair[0]
+    if not isinstance(key, (str, int)) or isinstance(key, bool):
+        raise TrainingError(f"a checkpoint's state has the key {key!r}; keys are names or whole numbers.")
+    return key
 
 
 def clear_checkpoint(folder: str | Path) -> None:

@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nnstudio.errors import TrainingError
-from nnstudio.train.augment import AUGMENTATIONS
+from nnstudio.train.augment_names import AUGMENTATION_NAMES as AUGMENTATIONS
 
 OPTIMIZERS = ("sgd", "adam")
 LR_DECAYS = ("none", "exponential", "step", "cosine")
+PRECISIONS = ("auto", "float32", "bfloat16")
 # Learning rate used when none is given, per optimizer (the usual starting points).
 DEFAULT_LR = {"sgd": 1e-2, "adam": 1e-3}
 
@@ -52,7 +53,8 @@ class TrainConfig:
     validation: float = option(0.0, "Fraction of each class held out for validation.", kind=float,
                                low=0.0, high=1.0, high_open=True)
     seed: int = option(0, "Random seed; same seed, same weights.", kind=int, low=0, high=2**63 - 1)
-    device: str = option("cpu", "Where to train: cpu, cuda or cuda:N.", kind=str)
+    device: str = option("auto", "Where to train: auto (cuda when PyTorch sees a GPU, else cpu), cpu, cuda or "
+                         "cuda:N.", kind=str)
     patience: int | None = option(None, "Stop after this many epochs without a better validation loss, "
                                   "keeping the best weights (none: no early stopping).", kind=int, low=1,
                                   optional=True)
@@ -61,6 +63,8 @@ class TrainConfig:
                           choices=tuple(AUGMENTATIONS))
     label_smoothing: float = option(0.0, "Share of each target spread over the other classes (calmer "
                                     "confidences).", kind=float, low=0.0, high=1.0, high_open=True)
+    precision: str = option("auto", "Number format of the forward pass: auto (bfloat16 autocast on CUDA, "
+                            "float32 on the CPU), float32, or bfloat16.", kind=str, choices=PRECISIONS)
 
     @classmethod
     def from_options(cls, spec_training: dict[str, Any] | None = None, **overrides: Any) -> TrainConfig:
@@ -121,7 +125,7 @@ class OptionSpec:
         if self.choices is not None:
             return "one of {" + ", ".join(repr(c) for c in self.choices) + "}"
         if self.name == "device":
-            return "one of {'cpu', 'cuda', 'cuda:N'}"
+            return "one of {'auto', 'cpu', 'cuda', 'cuda:N'}"
         left = "(" if self.low_open or self.low is None else "["
         right = ")" if self.high_open or self.high is None else "]"
         low = "-inf" if self.low is None else _number(self.low, self.kind)
@@ -173,8 +177,8 @@ def _device(value: Any) -> str:
     """Accept 'cpu', 'cuda' or 'cuda:N'; CUDA only when this torch can use a GPU."""
     text = value.lower() if isinstance(value, str) else value
     index = text[5:] if isinstance(text, str) and text.startswith("cuda:") else ""
-    if text == "cpu":
-        return "cpu"
+    if text in ("cpu", "auto"):
+        return text
     if text == "cuda" or (index.isdigit()):
         import torch
 
@@ -188,4 +192,5 @@ def _device(value: Any) -> str:
                 f"The 'device' option is {value!r}, but only {torch.cuda.device_count()} CUDA device(s) exist."
             )
         return text
-    raise TrainingError(f"The 'device' option must be one of {{'cpu', 'cuda', 'cuda:N'}}. Got {value!r} instead.")
+    raise TrainingError(f"The 'device' option must be one of {{'auto', 'cpu', 'cuda', 'cuda:N'}}. "
+                        f"Got {value!r} instead.")

@@ -7,9 +7,10 @@ from typing import Any
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from nnstudio.errors import TrainingError
+from nnstudio.train.batches import as_float
+from nnstudio.train.task import Task
 from nnstudio.train.tensors import check_classes, input_tensors
 
 
@@ -64,20 +65,23 @@ def evaluate(network: torch.nn.Module, data, *, batch_size: int = 256, device: s
 
 
 def predict_tensors(network: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int,
-                    logits_out: list[torch.Tensor] | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Return (summed cross-entropy, number correct, predicted classes), all still on
-    x's device so the caller decides when to wait for them; each batch's logits are
-    appended to logits_out when given. Runs in eval mode and puts the network back in
-    the mode it was in."""
+                    logits_out: list[torch.Tensor] | None = None,
+                    task: Task | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Return (summed loss, number correct, predicted classes), all still on x's
+    device so the caller decides when to wait for them; x is float32 or uint8 codes.
+    Each batch's logits are appended to logits_out when given. The loss is the task's
+    (default: plain cross-entropy). Runs in eval mode and puts the network back in the
+    mode it was in."""
+    task = task if task is not None else Task()
     was_training = network.training
     network.eval()
     losses, labels = [], []
     try:
         with torch.inference_mode():
             for xb, yb in zip(x.split(batch_size), y.split(batch_size)):
-                logits = network(xb)  # (B, classes)
-                losses.append(F.cross_entropy(logits, yb, reduction="sum"))
-                labels.append(logits.argmax(dim=1))
+                logits = network(as_float(xb))  # (B, classes)
+                losses.append(task.loss_sum(logits, yb))
+                labels.append(task.predicted(logits))
                 if logits_out is not None:
                     logits_out.append(logits)
     finally:

@@ -8,13 +8,34 @@ so a user can script exactly what the shell does:
     >>> model = train_model("shapes", out="runs/shapes")
     >>> nnstudio.load("runs/shapes").predict([nnstudio.data.BROKEN_SQUARE])[0].class_name
     'square'
+
+The names below load on first use: `nnstudio summary PRESET` reads a spec and needs
+neither torch nor the data code.
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from nnstudio.errors import NnstudioError
-from nnstudio.workflows.data import is_training_file, load_training_data, make_data
-from nnstudio.workflows.reports import Summary, evaluate_model, predict_inputs, summarize, test_report
-from nnstudio.workflows.training import (check_nothing_lost, checkpoint_folder, choose_network,
-                                         folder_default_size, plan_training, train_model)
+
+if TYPE_CHECKING:
+    from nnstudio.workflows.data import is_training_file, load_training_data, make_data
+    from nnstudio.workflows.reports import evaluate_model, predict_inputs, test_report
+    from nnstudio.workflows.summary import Summary, summarize
+    from nnstudio.workflows.training import (check_nothing_lost, checkpoint_folder, choose_network,
+                                             folder_default_size, plan_training, train_model)
+
+# module that defines it -> public names
+_SOURCES = {
+    "data": ("is_training_file", "load_training_data", "make_data"),
+    "reports": ("evaluate_model", "predict_inputs", "test_report"),
+    "summary": ("Summary", "summarize"),
+    "training": ("check_nothing_lost", "checkpoint_folder", "choose_network", "folder_default_size",
+                 "plan_training", "train_model"),
+}
+_LAZY = {name: f"{__name__}.{module}" for module, names in _SOURCES.items() for name in names}
 
 __all__ = [
     "NnstudioError",
@@ -32,4 +53,17 @@ __all__ = [
     "summarize",
     "test_report",
     "train_model",
-]
+]  # NnstudioError and the names of _SOURCES (a test checks)
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

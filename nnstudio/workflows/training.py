@@ -20,6 +20,8 @@ from nnstudio.store import save_model, training_record
 from nnstudio.train import TrainConfig, fit
 from nnstudio.train.budget import DECIDED, TIME_BUDGET_SECONDS, fit_training, measure_step_seconds
 from nnstudio.train.callbacks import DivergenceWatch, TimeLimit, call
+from nnstudio.train.checkpoint import CHECKPOINT_SECONDS, has_checkpoint
+from nnstudio.train.placement import Placement, restart_count
 from nnstudio.train.plan import TrainingPlan
 from nnstudio.train.tensors import check_classes
 from nnstudio.workflows.data import read_data_and_skipped
@@ -66,12 +68,16 @@ def folder_default_size(folder: str | Path, per_class: int | None = None) -> tup
 
 def plan_training(data: str | Path, *, model: str | Path | dict | Spec | None = None,
                   per_class: int | None = None, skip_bad: bool = False,
-                  measure: bool = True, **options: Any) -> tuple[TrainingPlan, Any]:
+                  measure: bool = True, placement: Placement | None = None,
+                  **options: Any) -> tuple[TrainingPlan, Any]:
     """Return (the TrainingPlan, the network built for it): the network (chosen or fitted
     to the data), the data as it will see them, and every training option with where its
     value comes from. Options that neither the caller nor the network sets are fitted to
     the data (see train.budget); measure=False leaves out the time cap (which times one
-    step, so that a slow machine trains fewer epochs)."""
+    step on the device that trains, so that a slow machine trains fewer epochs). With
+    several processes (placement), each one times its share of a batch and all take the
+    first one's figure, so that every process plans the same run."""
+    place = placement if placement is not None else Placement.single("cpu")
     seed = options.get("seed")
     spec, reason, dataset, skipped = _pick_network(model, data, per_class=per_class,
                                                    seed=0 if seed is None else seed, skip_bad=skip_bad)
@@ -80,8 +86,10 @@ def plan_training(data: str | Path, *, model: str | Path | dict | Spec | None = 
     network = build_model(spec, seed=first.seed)
 
     def step_seconds(batch_size: int) -> float:
-        return measure_step_seconds(network, tuple(spec.input_shape), dataset.num_classes, batch_size,
-                                    first.optimizer)
+        share = max(-(-batch_size // place.world), 1)
+        seconds = measure_step_seconds(network, tuple(spec.input_shape), dataset.num_classes, share,
+                                       first.optimizer, device=place.device)
+        return place.main_value(seconds)
 
     budget = fit_training(options, spec.training, dataset.class_counts(), step_seconds if measure else None)
     config = TrainConfig.from_options(spec.training, **{**budget.options,
@@ -112,6 +120,8 @@ def train_model(
     callbacks: Sequence[Any] = (),
     checkpoint_dir: str | Path | None = None,
     skip_bad: bool = False,
+    placement: Placement | None = None,
+    checkpoint_seconds: float = CHECKPOINT_SECONDS,
     **options: Any,
 ) -> Model:
     """Train a network on a dataset and save it as the model folder out; return the
@@ -128,30 +138,57 @@ def train_model(
     resume=True can finish it. Nothing is lost unasked: an existing model folder is
     replaced only with overwrite=True (files nnstudio did not write stay in it), and an
     interrupted run's checkpoint is started over only with restart=True.
+
+    Under torchrun (or with placement), each process trains its share of every batch;
+    only the first one writes the checkpoint and the model folder. Workers that torchrun
+    restarts after a failure resume from the run's checkpoint.
     """
     folder = Path(checkpoint_dir) if checkpoint_dir is not None else checkpoint_folder(out)
-    check_nothing_lost(Path(out), folder, resume=resume, restart=restart, overwrite=overwrite)
+    place = placement if placement is not None else Placement.from_environment(options.get("device") or "auto")
+    try:
+        return _train_placed(data, Path(out), folder, place, model=model, per_class=per_class, resume=resume,
+                             restart=restart, overwrite=overwrite, callbacks=callbacks, skip_bad=skip_bad,
+                             checkpoint_seconds=checkpoint_seconds, **options)
+    finally:
+        if placement is None:
+            place.close()
+
+
+def _train_placed(data: str | Path, out: Path, folder: Path, place: Placement, *, model: Any, per_class: int | None,
+                  resume: bool, restart: bool, overwrite: bool, callbacks: Sequence[Any], skip_bad: bool,
+                  checkpoint_seconds: float, **options: Any) -> Model:
+    if restart_count() > 0 and has_checkpoint(folder):
+        resume, restart = True, False  # torchrun restarted the workers: go on from the checkpoint
+    check_nothing_lost(out, folder, resume=resume, restart=restart, overwrite=overwrite)
+    place.barrier()  # every process has looked before the first one clears anything
     inherited = _options_of_checkpoint(folder) if resume else {}  # the run goes on as it began
     inherited = {k: v for k, v in inherited.items() if options.get(k) is None}
     plan, network = plan_training(data, model=model, per_class=per_class, skip_bad=skip_bad,
-                                  measure=not resume, **{**options, **inherited})
+                                  measure=not resume, placement=place, **{**options, **inherited})
     plan.given = tuple(k for k in plan.given if k not in inherited)
     plan.reasons.update({k: "as the interrupted run began" for k in inherited})
-    call(list(callbacks), "on_plan", plan)
+    callbacks = list(callbacks) if place.is_main else []
+    call(callbacks, "on_plan", plan)
     config, dataset = plan.config, plan.dataset
     internal: list[Any] = [DivergenceWatch(dataset.num_classes)]
     if "epochs" in plan.reasons and "epochs" not in inherited:  # fitted to a time budget: hold it
         internal.append(TimeLimit(TIME_BUDGET_SECONDS))
     history = fit(network, dataset, config, callbacks=[*internal, *callbacks], checkpoint_dir=folder,
-                  resume=resume)
+                  resume=resume, placement=place, checkpoint_seconds=checkpoint_seconds)
     record = training_record(config, history, data=str(data), samples=len(dataset))
+    if place.world > 1:
+        record["processes"] = place.world
     if plan.skipped:
         record["skipped"] = list(plan.skipped)
+    if not place.is_main:  # the first process writes; the others hold the same weights
+        place.barrier()
+        return Model(plan.spec, network, list(dataset.class_names), dataset.preparation, record)
     save_model(out, network, class_names=list(dataset.class_names), preparation=dataset.preparation,
                training=record)
     if not history.stop_requested:
         shutil.rmtree(folder, ignore_errors=True)
     log.info("saved %s", out)
+    place.barrier()
     return load(out)
 
 

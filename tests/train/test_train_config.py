@@ -33,7 +33,7 @@ def test_overrides_beat_spec_which_beats_defaults():
         ({"clip_norm": 0}, "'clip_norm'"),
         ({"validation": 1.0}, "'validation' option must be a float in the range [0.0, 1.0)"),
         ({"seed": -1}, "'seed'"),
-        ({"device": "tpu"}, "'device' option must be one of {'cpu', 'cuda', 'cuda:N'}. Got 'tpu'"),
+        ({"device": "tpu"}, "'device' option must be one of {'auto', 'cpu', 'cuda', 'cuda:N'}. Got 'tpu'"),
         ({"patience": 0}, "'patience'"),
         ({"weight_decay": -0.1}, "'weight_decay'"),
         ({"epochs": True}, "'epochs'"),

@@ -1,0 +1,83 @@
+"""Training in one process against two (torchrun, gloo on the CPU), as whole commands.
+
+Each row runs `nnstudio train --nproc N` on the same image folder with the same options
+(letters-cnn, a fixed number of epochs, batch 64, no hold-out), interleaved N=1, N=2,
+N=1, ... so that a busy moment hits both alike. It reports the median wall time, the
+CPU time of all processes together, samples per second, and how far the two-process
+weights are from the one-process weights (the loop trains the same batches either way).
+Before the processes shared batches, two processes each trained the whole data: about
+2.2x the CPU time of one for the same result.
+
+Usage: python bench/scaling.py [--repeats N] [--per-class N] [--epochs N] [--out FILE.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from machine import machine_line
+
+from safetensors.torch import load_file
+
+
+def run(command: list[str], cwd: Path) -> tuple[float, float]:
+    """Return (wall seconds, CPU seconds of the command and its children)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    subprocess.run(command, cwd=cwd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def table(repeats: int = 3, per_class: int = 80, epochs: int = 2, processes: tuple[int, ...] = (1, 2)) -> list[str]:
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        subprocess.run([sys.executable, "-m", "nnstudio", "data", "letters", "--out", "letters",
+                        "--per-class", str(per_class)], cwd=work, check=True, stdout=subprocess.DEVNULL)
+        samples = per_class * 26
+        times: dict[int, list[tuple[float, float]]] = {n: [] for n in processes}
+        for r in range(repeats):
+            for n in processes:
+                out = f"model-{n}-{r}"
+                command = [sys.executable, "-m", "nnstudio", "train", "--data", "letters", "--model", "letters-cnn",
+                           "--out", out, "--epochs", str(epochs), "--batch-size", "64", "--validation", "0",
+                           "--patience", "none", "--quiet", "--device", "cpu", "--nproc", str(n)]
+                times[n].append(run(command, work))
+        reference = load_file(work / f"model-{processes[0]}-0" / "weights.safetensors")
+        rows = []
+        for n in processes:
+            wall = statistics.median(t for t, _ in times[n])
+            cpu = statistics.median(c for _, c in times[n])
+            weights = load_file(work / f"model-{n}-0" / "weights.safetensors")
+            diff = max(float((reference[k].double() - weights[k].double()).abs().max()) for k in reference)
+            rows.append(f"| {n} | {wall:.1f} | {cpu:.1f} | {samples * epochs / wall:.0f} | {diff:.1e} |")
+    return [machine_line(), "",
+            f"letters-cnn, {samples:,} letters ({per_class} per class), {epochs} epochs of batch 64, whole "
+            f"`nnstudio train --nproc N` commands (start-up included), median of {repeats}, interleaved.", "",
+            "| processes | wall s | CPU s (all processes) | samples/s | largest weight difference to 1 process |",
+            "|---:|---:|---:|---:|---:|", *rows]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--per-class", type=int, default=80)
+    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--out", type=Path, default=None, help="Write the table to this markdown file.")
+    args = parser.parse_args()
+    text = "\n".join(table(args.repeats, args.per_class, args.epochs)) + "\n"
+    if args.out is not None:
+        args.out.write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,41 @@
+"""What a network is trained to do, as the loop and the evaluation see it: its loss and
+the count of right answers, in one object.
+
+Training, validation and evaluation all ask the Task, so a run's loss means the same
+thing on its training and its held-out samples (with label smoothing, both include it:
+comparing a smoothed training loss with an unsmoothed validation loss would show
+overfitting that is not there).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+
+
+@dataclass(frozen=True)
+class Classification:
+    """One class per sample: cross-entropy on logits (N, classes) against labels (N,)."""
+
+    label_smoothing: float = 0.0
+
+    def loss_sum(self, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        """Return the summed loss of the samples (a 0-d tensor on their device)."""
+        return F.cross_entropy(logits, labels, reduction="sum", label_smoothing=self.label_smoothing)
+
+    def loss(self, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        """Return the mean loss of the samples."""
+        return F.cross_entropy(logits, labels, label_smoothing=self.label_smoothing)
+
+    def predicted(self, logits: torch.Tensor) -> torch.Tensor:
+        """Return each sample's answer (N,)."""
+        return logits.argmax(dim=1)
+
+    def correct(self, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        """Return how many answers are right (a 0-d int64 tensor, not waited for)."""
+        return (self.predicted(logits) == labels).sum()
+
+
+Task = Classification  # the one kind of task so far; regression will join it here

@@ -1,0 +1,78 @@
+"""One process of a training shared by several (run by test_train_distributed).
+
+Usage: python distributed_worker.py OUT_DIR CASE; RANK, WORLD_SIZE, MASTER_ADDR and
+MASTER_PORT in the environment as torchrun would set them (absent: one process).
+Trains the case's network on the case's data and writes OUT_DIR/weights-RANK.safetensors
+and OUT_DIR/report-RANK.json (history, the callbacks seen, the placement).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+from safetensors.torch import save_file
+
+from nnstudio.model import build_model
+from nnstudio.spec import load_spec
+from nnstudio.train import Recorder, TrainConfig, fit
+from nnstudio.train.placement import Placement
+
+CNN = {
+    "name": "shared-cnn",
+    "input_shape": [1, 8, 8],
+    "layers": [
+        # No bias before batch normalization: its true gradient is 0, and Adam would turn the
+        # rounding noise of that 0 into steps of lr, different in every summation order.
+        {"type": "Conv2D", "filters": 4, "kernel_size": [3, 3], "strides": [1, 1], "padding": "same",
+         "use_bias": False},
+        {"type": "BatchNormalization"},
+        {"type": "Activation", "activation": "relu"},
+        {"type": "Flatten"},
+        {"type": "Dense", "units": 12, "activation": "relu", "use_bias": False},
+        {"type": "BatchNormalization"},
+        {"type": "Dropout", "rate": 0.3},
+        {"type": "Dense", "units": 3, "activation": "softmax"},
+    ],
+}
+
+
+class Codes:
+    """Images as uint8 codes (value = code / 255), optionally only one process's rows."""
+
+    def __init__(self, shard: tuple[int, int] | None = None) -> None:
+        rng = np.random.default_rng(7)
+        self.y = np.arange(47) % 3
+        x = rng.integers(0, 60, size=(47, 1, 8, 8))
+        for c in range(3):  # a bright row per class, so there is something to learn
+            x[self.y == c, 0, 2 + 2 * c, :] += 180
+        self.x = x.astype(np.uint8)
+        self.shard = shard
+        if shard is not None:
+            self.x = self.x[shard[0]::shard[1]]
+        self.class_names = ["a", "b", "c"]
+        self.num_classes = 3
+        self.name = "codes"
+
+
+def main(out: Path, case: str) -> None:
+    placement = Placement.from_environment("cpu")
+    shard = (placement.rank, placement.world) if case == "sharded" else None
+    data = Codes(shard)
+    network = build_model(load_spec(CNN), seed=3)
+    config = TrainConfig(epochs=3, batch_size=8, validation=0.2, optimizer="adam", seed=5, device="cpu")
+    recorder = Recorder()
+    checkpoints = out / f"checkpoint-{case}"
+    history = fit(network, data, config, callbacks=[recorder], placement=placement, checkpoint_dir=checkpoints)
+    weights = {k: v.contiguous() for k, v in network.state_dict().items()}
+    save_file(weights, out / f"weights-{placement.rank}.safetensors")
+    report = {"history": [dict(e) for e in history], "epochs_seen": len(recorder.epochs),
+              "began": recorder.info is not None, "rank": placement.rank, "world": placement.world}
+    (out / f"report-{placement.rank}.json").write_text(json.dumps(report))
+    placement.close()
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]), sys.argv[2])
