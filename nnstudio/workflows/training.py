@@ -41,17 +41,21 @@ def choose_network(model: str | Path | dict | Spec | None, data: str | Path, *, 
 
 
 def _pick_network(model: str | Path | dict | Spec | None, data: str | Path, *, per_class: int | None,
-                  seed: int, skip_bad: bool) -> tuple[Spec, str, Dataset, list[str]]:
-    """Return (spec, why this network, data, images left out)."""
+                  seed: int, skip_bad: bool,
+                  shard: tuple[int, int] | None = None) -> tuple[Spec, str, Dataset, list[str]]:
+    """Return (spec, why this network, data, images left out); with shard = (rank, world)
+    the data are that process's shard (an image folder opens only its own images)."""
     if model is not None:
         spec = load_spec(model)
-        dataset, skipped = read_data_and_skipped(data, spec, per_class=per_class, seed=seed, skip_bad=skip_bad)
+        dataset, skipped = read_data_and_skipped(data, spec, per_class=per_class, seed=seed, skip_bad=skip_bad,
+                                                 shard=shard)
         return spec, "your choice", dataset, skipped
     source = str(data)
     size = None
     if Path(source).is_dir() and source not in DATASET_NAMES:
         size = folder_default_size(source, per_class)[0]
-    dataset, skipped = read_data_and_skipped(data, None, per_class=per_class, seed=seed, skip_bad=skip_bad, size=size)
+    dataset, skipped = read_data_and_skipped(data, None, per_class=per_class, seed=seed, skip_bad=skip_bad, size=size,
+                                             shard=shard)
     choice = choose_default_network(source, dataset.input_shape, dataset.num_classes, len(dataset))
     return choice.spec, choice.reason, dataset, skipped
 
@@ -79,8 +83,10 @@ def plan_training(data: str | Path, *, model: str | Path | dict | Spec | None = 
     first one's figure, so that every process plans the same run."""
     place = placement if placement is not None else Placement.single("cpu")
     seed = options.get("seed")
+    # Several processes: each holds the pixels of its own samples only (all the labels).
+    shard = (place.rank, place.world) if place.world > 1 else None
     spec, reason, dataset, skipped = _pick_network(model, data, per_class=per_class,
-                                                   seed=0 if seed is None else seed, skip_bad=skip_bad)
+                                                   seed=0 if seed is None else seed, skip_bad=skip_bad, shard=shard)
     check_classes(spec, dataset)  # before a plan is shown for a network that cannot train
     first = TrainConfig.from_options(spec.training, **options)  # checks the options before any work
     network = build_model(spec, seed=first.seed)
