@@ -73,9 +73,8 @@ class Dataset:
 
     def floats(self, indices=None) -> np.ndarray:
         """Return float32 values of all rows of x, or of the rows at `indices` (a slice or
-        row numbers; rows of
-        x: in a shard, row r is global sample rank + r * world): uint8 codes as code / 255
-        (bit-identical to prepare_image), float32 x as a copy."""
+        row numbers; in a shard, row r is global sample rank + r * world): uint8 codes as
+        code / 255 (bit-identical to prepare_image), float32 x as a copy."""
         if indices is None:
             rows = self.x
         else:
