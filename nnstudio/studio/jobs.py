@@ -88,7 +88,8 @@ class ReportLog:
 
     def on_plan(self, plan: Any) -> None:
         """The options the run trains with, after the data-fitted defaults: the "plan" event."""
-        self.write("plan", {"config": plan.config.to_dict(), "reasons": dict(plan.reasons),
+        self.write("plan", {"config": plan.config.to_dict(), "learning_rate": plan.config.learning_rate,
+                            "reasons": dict(plan.reasons),
                             "given": list(plan.given), "lines": plan.lines()})
         from nnstudio.train.callbacks import DivergenceWatch  # the child imports torch anyway
 

@@ -137,7 +137,7 @@ def describe(state: StudioState, record: dict[str, Any], full: bool = True,
         places = state.jobs.positions() if status == "queued" else {}
     answer = {"id": record["id"], "status": status, "data": record.get("data"),
               "network": (record.get("spec") or {}).get("name"), "options": record.get("options", {}),
-              "plan": (plan or {}).get("config") or (begin or {}).get("config"),
+              "plan": plan_of(plan, begin),
               "model": record.get("model"), "model_name": record.get("model_name"), "error": record.get("error"),
               "reason": record.get("reason") if status == "failed" else None,
               "queue_position": places.get(record["id"]) if status == "queued" else None,
@@ -148,6 +148,14 @@ def describe(state: StudioState, record: dict[str, Any], full: bool = True,
                       per_class=record.get("per_class"), plan_reasons=(plan or {}).get("reasons", {}),
                       plan_lines=(plan or {}).get("lines", []))
     return answer
+
+
+def plan_of(plan: dict[str, Any] | None, begin: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Return the options a run trains with: its plan report's, with the learning rate in
+    force (the begin report's options for a run older than plan reports)."""
+    if plan is not None:
+        return {**plan["config"], "learning_rate": plan.get("learning_rate")}
+    return (begin or {}).get("config")
 
 
 def strip(event: dict[str, Any]) -> dict[str, Any]:
