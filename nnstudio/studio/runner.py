@@ -92,13 +92,14 @@ class JobRunner:
 
     def fill(self) -> None:
         """Start waiting runs, oldest first, while slots are free."""
+        if self.closing or not self.waiting():
+            return
+        slots = self.parallel_runs  # the first call imports torch: not while holding the lock
         with self.lock:
-            if self.closing:
-                return
             waiting = self.waiting()
-            if not waiting:
+            if self.closing or not waiting:
                 return
-            free = self.parallel_runs - len(self.processes)
+            free = slots - len(self.processes)
             for run_id in waiting[:max(0, free)]:
                 self.launch(run_id)
 

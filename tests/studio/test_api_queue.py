@@ -104,6 +104,9 @@ def test_a_queued_run_can_be_stopped_deleted_and_resumed_without_starting(client
     waiting = client.post("/api/runs", json=SHORT).json()["id"]
     doomed = client.post("/api/runs", json=SHORT).json()["id"]
     assert client.get(f"/api/runs/{doomed}").json()["queue_position"] == 2
+    held = client.get(f"/api/runs/{waiting}").json()["model_name"]
+    taken = client.post("/api/runs", json={**SHORT, "name": held})  # a waiting run will save under it
+    assert taken.status_code == 409 and waiting in taken.json()["error"]
 
     stopped = client.post(f"/api/runs/{waiting}/stop").json()
     assert stopped["status"] == "stopped"

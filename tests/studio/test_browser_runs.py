@@ -95,9 +95,10 @@ def test_queued_runs_are_followed_live_in_line_with_their_plan(page: Any, studio
     assert len(set(colors)) == 3 and all(colors), colors
     strokes = set(page.evaluate("""() => [...document.querySelectorAll('[data-testid=chart] polyline')]
         .map((p) => p.getAttribute('stroke'))"""))
-    assert set(colors) - {colors[0]} <= strokes  # the followed one is drawn in the live colour
-    legend = page.inner_text("[data-testid=chart] svg")
-    assert all(row["name"] in legend for row in rows(page)[1:])
+    assert set(colors) == strokes  # the followed run too: in its row's colour
+    legend = page.evaluate("""() => Object.fromEntries([...document.querySelectorAll('[data-testid=chart] text.legend')]
+        .map((t) => [t.textContent, t.previousElementSibling.getAttribute('stroke')]))""")
+    assert legend == {row["name"]: row["color"] for row in rows(page)}  # the legend's colours are the rows'
     snap(page, "runs_compared_1400")
 
     page.set_viewport_size({"width": 1024, "height": 900})

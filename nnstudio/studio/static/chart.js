@@ -26,6 +26,8 @@ function ticks(low, high, n) {
 }
 
 function format(value) {
+  // A diverging loss reaches 1e10: the axis has room for about five characters.
+  if (Math.abs(value) >= 10000) return Number(value.toPrecision(2)).toExponential().replace("+", "");
   if (Math.abs(value) >= 100) return value.toFixed(0);
   if (Math.abs(value) >= 10) return value.toFixed(1);
   return String(Number(value.toPrecision(3)));

@@ -113,6 +113,9 @@ function runRow(run) {
   el("td", { class: "muted" }, last.epoch ? `epoch ${last.epoch}/${run.epochs || "?"}` : ""),
   el("td", {}, acc),
   el("td", { class: "row-buttons" },
+    FINISHED.includes(run.status) ? "" : el("button", { type: "button", title: run.status === "queued"
+      ? "Take this run out of the queue (it can be resumed later)" : "Stop at the next batch (it keeps a checkpoint)",
+    onclick: () => attempt(() => stopRun(run), "training") }, "Stop"),
     resumable ? el("button", { type: "button", onclick: () => attempt(() => resumeRun(run), "training") }, "Resume")
       : "",
     removable ? el("button", { type: "button", class: "danger", title: "Delete this run's folder "
@@ -125,6 +128,11 @@ async function deleteRun(run) {
   compared.delete(run.id);
   hooks.forget(run.id);
   hooks.redraw();
+  await loadRuns();
+}
+
+async function stopRun(run) {
+  await postJSON(`/api/runs/${encodeURIComponent(run.id)}/stop`, {});
   await loadRuns();
 }
 

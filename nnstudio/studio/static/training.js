@@ -259,12 +259,13 @@ function draw() {
     }
   }
   if (live) {
-    const color = compared.size ? LIVE_COLOR : null;
+    // Ticked, the live run keeps its row's colour; else it is blue beside the others.
+    const color = compared.has(live.id) ? compared.get(live.id).color : compared.size ? LIVE_COLOR : null;
     series.push(...liveSeries(live, color));
     const mark = overfitMark(live.epochs);
     if (mark) markers.push(mark);
   }
-  if (compared.size) series.push({ label: "validation (dashed)", metric: "legend", color: "#868e96", dash: "6 4",
+  if (compared.size && series.some((s) => s.dash)) series.push({ label: "validation (dashed)", metric: "legend", color: "#868e96", dash: "6 4",
     points: [] });
   drawChart($("#chart"), { series, markers,
     empty: live && !FINISHED.includes(live.status) ? "waiting for the first report…" : undefined });
@@ -371,7 +372,7 @@ function showPlan() {
     ["batch_size", `batch ${plan.batch_size}`],
     ["optimizer", `${plan.optimizer}, lr ${plan.learning_rate ?? plan.lr ?? "default"}`],
     ["lr_decay", plan.lr_decay !== "none" ? `${plan.lr_decay} decay` : ""],
-    ["validation", plan.validation ? `validation ${percent(plan.validation)}` : "no validation"],
+    ["validation", plan.validation ? `validation ${+(100 * plan.validation).toFixed(1)}%` : "no validation"],
     ["patience", plan.patience ? `patience ${plan.patience}` : ""],
     ["augment", plan.augment && plan.augment !== "none" ? `augment ${plan.augment}` : ""],
     ["weight_decay", plan.weight_decay ? `weight decay ${plan.weight_decay}` : ""],
