@@ -102,6 +102,6 @@ function legend(root, series, width) {
       "stroke-dasharray": s.dash || "" }));
     const text = svg("text", { x: x + 22, y: 16, class: "legend" }, s.label);
     root.append(text);
-    x += 30 + s.label.length * 6.4;
+    x += 30 + s.label.length * 7; // about the width of a 12 px character
   }
 }
