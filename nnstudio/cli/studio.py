@@ -21,8 +21,13 @@ from nnstudio.cli.root import main
 @click.option("--port", type=click.IntRange(min=0, max=65535), default=8765, show_default=True,
               help="Port to listen on (0: any free port).")
 @click.option("--no-browser", is_flag=True, help="Do not open a browser tab.")
+@click.option("--parallel-runs", type=click.IntRange(min=1), default=None,
+              show_default="1 on a CPU machine, one per GPU where PyTorch sees GPUs",
+              help="Trainings that run at once; the others wait in a queue and start in the order they "
+                   "were queued. With GPUs each run gets its own (device cuda:N).")
 @click.pass_context
-def studio(ctx: click.Context, workspace: Path, host: str, port: int, no_browser: bool) -> None:
+def studio(ctx: click.Context, workspace: Path, host: str, port: int, no_browser: bool,
+           parallel_runs: int | None) -> None:
     """Start the studio, a web app on this machine: design, train, draw and test networks."""
     import socket
     import webbrowser
@@ -33,7 +38,7 @@ def studio(ctx: click.Context, workspace: Path, host: str, port: int, no_browser
     from nnstudio.threads import use_threads
 
     torch_threads = ctx.find_root().params.get("threads")
-    app = create_app(workspace, host=host, threads=torch_threads)
+    app = create_app(workspace, host=host, threads=torch_threads, parallel_runs=parallel_runs)
     use_threads(1)  # the server predicts one input at a time; trainings get the other cores
     # IPPROTO_TCP named, not left 0: asyncio turns Nagle's algorithm off only on sockets
     # that say they are TCP, and with it on every answer on a kept-alive connection

@@ -8,6 +8,7 @@ JSON answer with the same one-line message the CLI prints: 404 for an unknown na
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -76,16 +77,20 @@ async def server_error(request: Request, error: Exception) -> JSONResponse:
 
 
 def create_app(workspace: str | Path, *, host: str = "127.0.0.1", threads: int | None = None,
-               extra_hosts: tuple[str, ...] = ()) -> FastAPI:
+               extra_hosts: tuple[str, ...] = (), parallel_runs: int | None = None) -> FastAPI:
     """Return the studio app serving the workspace folder (created when missing).
 
     host is the address the server binds: requests must name it (or, on a loopback
     address, localhost) in their Host header. threads sets the torch threads of each
-    training process (None: studio.state.training_threads())."""
-    state = StudioState.open(workspace, threads=threads)
+    training process (None: studio.state.training_threads()); parallel_runs how many
+    runs train at once (None: one, or one per GPU; the others wait in a queue)."""
+    state = StudioState.open(workspace, threads=threads, parallel_runs=parallel_runs)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Runs still queued when the last studio stopped start now, oldest first (in a
+        # thread: the first start imports torch to count the GPUs).
+        threading.Thread(target=state.jobs.fill, name="nnstudio-queue", daemon=True).start()
         yield
         state.jobs.stop_all()  # runs keep their checkpoints and can be resumed later
 
