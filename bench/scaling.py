@@ -71,7 +71,7 @@ def table(repeats: int = 3, per_class: int = 80, epochs: int = 2, processes: tup
     return [machine_line(), "",
             f"letters-cnn, {samples:,} letters ({per_class} per class), {epochs} epochs of batch 64, whole "
             f"`nnstudio train --nproc N` commands (start-up included), median of {repeats}, interleaved.", "",
-            "| processes | wall s | CPU s (all processes) | samples/s | largest difference of a probability to 1 process |",
+            "| processes | wall s | CPU s (all processes) | samples/s | largest probability difference to 1 process |",
             "|---:|---:|---:|---:|---:|", *rows]
 
 
