@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import secrets
-import shutil
 import string
 import tempfile
 import time
@@ -29,7 +28,7 @@ from nnstudio.spec import Spec, preset_names
 from nnstudio.spec.fitting import NetworkChoice, choose_default_network
 from nnstudio.studio.bodies import image_body
 from nnstudio.studio.state import StudioState, get_state
-from nnstudio.studio.workspace import Conflict, NotFound, check_name
+from nnstudio.studio.workspace import Conflict, NotFound, check_name, move_folder, remove_folder
 
 router = APIRouter(prefix="/api/datasets", tags=["datasets"])
 
@@ -222,10 +221,31 @@ def create_dataset(body: NewDataset, state: StudioState = Depends(get_state)) ->
 def add_class(name: str, body: NewClass, state: StudioState = Depends(get_state)) -> dict[str, Any]:
     """Add an empty class folder to an own dataset."""
     folder = own_folder(state, name)
-    target = folder / check_name(body.name, "class")
-    if target.exists():
-        raise Conflict(f"class {body.name!r} exists already in dataset {name!r}")
-    target.mkdir()
+    new = check_name(body.name, "class")
+    taken = [c.name for c in class_folders(folder) if c.name.lower() == new.lower()]
+    try:
+        if taken:
+            raise FileExistsError
+        (folder / new).mkdir()
+    except FileExistsError:
+        raise Conflict(f"class {(taken or [new])[0]!r} exists already in dataset {name!r}; "
+                       "help: choose another name") from None
+    return own_dataset(folder, with_files=True)
+
+
+@router.patch("/{name}/classes/{class_name}")
+def rename_class(name: str, class_name: str, body: NewClass, state: StudioState = Depends(get_state)) -> dict[str, Any]:
+    """Rename a class of an own dataset: its folder moves in one step, never over another class."""
+    folder = own_folder(state, name)
+    source = folder / check_name(class_name, "class")
+    if not source.is_dir():
+        raise NotFound(f"class {class_name!r}: not a class of dataset {name!r}")
+    new = check_name(body.name, "class")
+    taken = [c.name for c in class_folders(folder) if c.name.lower() == new.lower() and c.name != class_name]
+    if taken:
+        raise Conflict(f"class {taken[0]!r} exists already in dataset {name!r}; help: choose another name")
+    if new != class_name:
+        move_folder(source, folder / new, "class")
     return own_dataset(folder, with_files=True)
 
 
@@ -247,7 +267,7 @@ def sample_png(image: Any) -> bytes:
     """Return image as an 8-bit grey PNG (transparency on white paper), at most
     SAMPLE_SIDE pixels on a side, as the image folders of `nnstudio data` are."""
     if isinstance(image, np.ndarray):
-        raise DataError("a sample must be an image (PNG body), not JSON numbers")
+        raise DataError("a sample must be an image (a drawing, or a PNG, JPEG, GIF or BMP file), not a list of numbers")
     grey = to_grey(image)  # (H, W) in [0, 1]
     picture = Image.fromarray(np.rint(grey * 255).astype(np.uint8), "L")
     if max(picture.size) > SAMPLE_SIDE:
@@ -273,7 +293,7 @@ def delete_sample(name: str, class_name: str, file: str, state: StudioState = De
 @router.delete("/{name}")
 def delete_dataset(name: str, state: StudioState = Depends(get_state)) -> dict[str, Any]:
     """Delete an own dataset folder and every sample in it."""
-    shutil.rmtree(own_folder(state, name))
+    remove_folder(own_folder(state, name))
     return {"deleted": name}
 
 
