@@ -9,6 +9,7 @@
 import { $, attempt, clearError, el, emit, fillSelect, getJSON, hold, postJSON, request, showError, showSvg }
   from "./api.js";
 import { currentDataset } from "./data.js";
+import { History } from "./undo.js";
 
 const EDIT_PAUSE_MS = 250; // typing pauses this long before the design is checked
 const DATA_NETWORK = "@data"; // the "Start from" choice of a network fitted to the chosen data
@@ -24,6 +25,7 @@ let edited = false; // the user changed the design since a preset or file was lo
 let checkSeq = 0;
 let editTimer = null;
 let editRelease = null;
+const history = new History("nnstudio.design"); // {spec, edited}: undo steps, and kept across reloads
 
 export function currentSpec() {
   return JSON.parse(JSON.stringify(spec));
@@ -50,6 +52,63 @@ export async function initDesigner() {
   $("#input-shape").addEventListener("input", (e) => { spec.input_shape = parseShape(e.target.value); changed(true); });
   $("#design-save").addEventListener("click", saveDesign);
   $("#design-load").addEventListener("change", (e) => attempt(() => loadDesign(e.target.files[0]), "designer"));
+  $("#design-undo").addEventListener("click", () => attempt(undo, "designer"));
+  $("#design-fresh").addEventListener("click", () => attempt(startFresh, "designer"));
+  document.addEventListener("keydown", (e) => {
+    if (!(e.ctrlKey || e.metaKey) || e.shiftKey || e.altKey || e.key.toLowerCase() !== "z") return;
+    if (e.target.closest?.("input, textarea, select, [contenteditable]")) return; // a field's own undo
+    e.preventDefault();
+    attempt(undo, "designer");
+  });
+  restoreKept();
+}
+
+// The design edited on an earlier visit comes back (the data's own network otherwise).
+function restoreKept() {
+  const kept = history.saved();
+  if (kept && kept.mine && kept.spec && Array.isArray(kept.spec.layers)) {
+    spec = { ...kept.spec, training: kept.spec.training || {} };
+    edited = true;
+    $("#preset-select").value = "";
+    render();
+    $("#design-note").textContent = "Your design from your last visit. Start fresh for the data's own network.";
+  }
+  history.reset({ spec, edited, mine: edited });
+  showUndo();
+}
+
+// Remember the design as it is now. how: "edit" (the user's: an undo step, kept across
+// reloads), "follow" (it followed the data: no step, not kept) or "fresh" (a step, not kept).
+function remember(how = "edit") {
+  const state = { spec, edited, mine: how === "edit" };
+  if (how === "follow") history.reset(state);
+  else history.record(state);
+  showUndo();
+}
+
+function showUndo() {
+  $("#design-undo").disabled = !history.canUndo();
+}
+
+async function undo() {
+  flushTyping();
+  const before = history.undo();
+  showUndo();
+  if (!before) return;
+  spec = before.spec;
+  edited = before.edited || before.mine;
+  $("#preset-select").value = "";
+  render();
+  $("#design-note").textContent = "Undone.";
+  await check();
+}
+
+// Back to the network nnstudio chooses for the data (or the empty design); undoable.
+async function startFresh() {
+  flushTyping();
+  if (dataNetwork) await startFromDataNetwork();
+  else await loadPreset("", currentDataset()?.classes);
+  remember("fresh");
 }
 
 // The "Start from" list: nothing, the presets and, when the data's own network is
@@ -66,6 +125,7 @@ function fillPresets(chosen) {
 export async function loadPreset(name, classes) {
   if (name === DATA_NETWORK && dataNetwork) {
     await startFromDataNetwork();
+    remember();
     return;
   }
   $("#preset-select").value = name;
@@ -75,6 +135,7 @@ export async function loadPreset(name, classes) {
   edited = false;
   fitToClasses(classes);
   render();
+  remember();
   await check();
 }
 
@@ -85,9 +146,13 @@ export async function followDataset(info) {
   fillPresets();
   if (!edited && dataNetwork) {
     await startFromDataNetwork();
+    remember("follow");
     return;
   }
-  if (fitToClasses(info.classes)) render();
+  if (fitToClasses(info.classes)) {
+    render();
+    remember();
+  }
   await check();
 }
 
@@ -159,6 +224,7 @@ function changed(typing) {
   $("#design-note").textContent = "";
   if (!typing) {
     render();
+    remember();
     check();
     return;
   }
@@ -167,8 +233,21 @@ function changed(typing) {
   editTimer = setTimeout(() => {
     const release = editRelease;
     editRelease = null;
+    editTimer = null;
+    remember(); // a pause in typing is one undo step
     check().finally(release);
   }, EDIT_PAUSE_MS);
+}
+
+// Typing not yet paused counts as one step now (before an undo or a fresh start).
+function flushTyping() {
+  if (!editTimer) return;
+  clearTimeout(editTimer);
+  editTimer = null;
+  remember();
+  const release = editRelease;
+  editRelease = null;
+  if (release) release();
 }
 
 // ----------------------------------------------------------------------------- rows
@@ -355,6 +434,7 @@ async function loadDesign(file) {
     $("#preset-select").value = "";
     edited = true;
     render();
+    remember();
     await check();
     $("#design-note").textContent = `Loaded ${file.name}.`;
   } finally {
