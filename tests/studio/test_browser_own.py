@@ -169,6 +169,8 @@ def test_own_data_cards_draw_upload_rename_and_survive_a_reload(page: Any, fresh
     page.wait_for_selector(READY)
     assert not files[0].exists() and card(page, "cross").locator("[data-testid=sample]").count() == 0
     assert card(page, "cross").locator("[data-testid=class-count]").inner_text() == "0 samples"
+    assert page.input_value("[data-testid=own-dataset]") == "doodles"
+    assert "(2 images)" in page.inner_text("[data-testid=dataset-select] option[value=doodles]")
 
 
 def snap_path(name: str) -> Path:
@@ -307,7 +309,7 @@ def test_designer_undo_and_the_design_kept_across_reloads(page: Any, studio: Stu
     page.reload()
     page.wait_for_selector(READY)
     assert layer_count(page) == rows + 2
-    assert page.locator("[data-testid=layer-row]").nth(0).locator(".field[data-field=units] input").input_value() == "31"
+    assert units.input_value() == "31"
 
     # Several steps back: the new page's steps begin at the kept design, so add one more first.
     page.click("#layer-add")

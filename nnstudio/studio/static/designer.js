@@ -9,6 +9,7 @@
 import { $, attempt, clearError, el, emit, fillSelect, getJSON, hold, postJSON, request, showError, showSvg }
   from "./api.js";
 import { currentDataset } from "./data.js";
+import { fieldInput, parseShape, usesSlope } from "./fields.js";
 import { History } from "./undo.js";
 
 const EDIT_PAUSE_MS = 250; // typing pauses this long before the design is checked
@@ -266,7 +267,7 @@ function layerRow(layer, index) {
   const fields = el("div", { class: "fields" });
   for (const [name, field] of Object.entries(kinds[layer.type] || {})) {
     if (name === "negative_slope" && !usesSlope(layer)) continue;
-    fields.append(fieldInput(layer, index, name, field));
+    fields.append(fieldInput(layer, name, field, { activations, paddings }, changed));
   }
   const last = spec.layers.length - 1;
   return el("tr", { "data-testid": "layer-row", dataset: { index } },
@@ -280,63 +281,6 @@ function layerRow(layer, index) {
       el("button", { type: "button", title: "Move down", disabled: index === last, onclick: () => moveLayer(index, 1) },
         "↓"),
       el("button", { type: "button", title: "Remove", class: "danger", onclick: () => removeLayer(index) }, "✕")));
-}
-
-function usesSlope(layer) {
-  return layer.type === "LeakyReLU" || layer.activation === "leaky_relu";
-}
-
-function fieldInput(layer, index, name, field) {
-  const value = layer[name] !== undefined ? layer[name] : field.default;
-  const label = name.replace(/_/g, " ");
-  let input;
-  if (field.kind === "activation" || field.kind === "padding") {
-    input = el("select", { name });
-    fillSelect(input, field.kind === "activation" ? activations : paddings, value ?? "");
-    input.addEventListener("change", () => {
-      layer[name] = input.value;
-      if (name === "activation") changed(false); // shows or hides negative_slope
-      else changed(true);
-    });
-  } else if (field.kind === "bool") {
-    input = el("input", { type: "checkbox", name, checked: Boolean(value) });
-    input.addEventListener("change", () => { layer[name] = input.checked; changed(true); });
-  } else {
-    const text = field.kind === "pair" ? (Array.isArray(value) ? value.join("x") : value ?? "") : value ?? "";
-    input = el("input", {
-      type: field.kind === "pair" ? "text" : "number", name, value: String(text), size: 5,
-      step: field.kind === "int" ? "1" : "any", min: field.low ?? undefined,
-      placeholder: field.required ? "required" : "default",
-      title: field.kind === "pair" ? "one number, or two as 5x5" : `${field.kind}${field.low !== null ? ` ≥ ${field.low}` : ""}`,
-    });
-    input.addEventListener("input", () => {
-      const parsed = parseValue(input.value, field.kind);
-      if (parsed === undefined) delete layer[name];
-      else layer[name] = parsed;
-      changed(true);
-    });
-  }
-  return el("label", { class: "field", dataset: { field: name } }, el("span", {}, label), input);
-}
-
-// Return the JSON value of a field's text: numbers as numbers, "5x5" as [5, 5]; text the
-// server cannot read goes as it is, so that its error names the field.
-function parseValue(text, kind) {
-  const t = text.trim();
-  if (t === "") return undefined;
-  if (kind === "pair") {
-    const parts = t.split(/[x×,\s]+/).filter(Boolean);
-    if (parts.every((p) => /^-?\d+$/.test(p)) && parts.length <= 2) {
-      const nums = parts.map(Number);
-      return nums.length === 1 ? [nums[0], nums[0]] : nums;
-    }
-    return t;
-  }
-  return /^-?(\d+\.?\d*|\.\d+)(e-?\d+)?$/i.test(t) ? Number(t) : t;
-}
-
-function parseShape(text) {
-  return text.split(/[x×,\s]+/).filter(Boolean).map((p) => (/^\d+$/.test(p) ? Number(p) : p));
 }
 
 // ----------------------------------------------------------------------------- check and draw
