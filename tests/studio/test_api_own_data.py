@@ -122,3 +122,19 @@ def test_a_model_upload_that_is_not_a_zip_says_so_plainly(client: TestClient) ->
         assert answer.status_code == 422
         message = answer.json()["error"]
         assert "not a zip file" in message and not MACHINE_TALK.search(message), message
+
+
+def test_a_class_without_samples_is_named_in_plain_words(client: TestClient) -> None:
+    own(client)
+    expected = "dataset 'mine': classes 'cat', 'dog' have no samples yet"
+    assert client.get("/api/datasets/mine").json()["network_error"].startswith(expected)
+    add(client, "cat")
+    expected = "dataset 'mine': class 'dog' has no samples yet; help: draw or upload at least one into each class"
+    assert client.get("/api/datasets/mine").json()["network_error"] == expected
+    mosaic = client.get("/api/datasets/mine/mosaic.svg")
+    assert mosaic.status_code == 422 and mosaic.json()["error"] == expected
+    spec = {"name": "n", "input_shape": [25], "layers": [{"type": "Dense", "units": 2, "activation": "softmax"}]}
+    checked = client.post("/api/specs/check?data=mine", json=spec)
+    assert checked.status_code == 422 and checked.json()["error"] == expected
+    add(client, "dog", CROSS)
+    assert client.get("/api/datasets/mine").json()["network"] is not None

@@ -205,8 +205,18 @@ def test_delete_dataset_asks_first(page: Any, fresh: Studio) -> None:  # noqa: F
 
 
 def test_train_on_this_dataset_starts_a_run_and_shows_it(page: Any, fresh: Studio) -> None:  # noqa: F811
-    make_dataset(fresh.workspace, "two-kinds", {"bar": 4, "dot": 4})
+    folder = make_dataset(fresh.workspace, "two-kinds", {"bar": 4, "dot": 4})
+    (folder / "empty").mkdir()
     open_studio(page, fresh)
+    page.select_option("[data-testid=own-dataset]", "two-kinds")
+    page.wait_for_selector(READY)
+    page.click("[data-testid=train-own]")  # a class without samples: said so, nothing starts
+    page.wait_for_selector(READY)
+    assert visible_error(page).startswith("dataset 'two-kinds': class 'empty' has no samples yet")
+    assert page.evaluate("fetch('/api/runs').then((r) => r.json())") == []
+    (folder / "empty").rmdir()
+    page.reload()
+    page.wait_for_selector(READY)
     page.select_option("[data-testid=own-dataset]", "two-kinds")
     page.wait_for_selector(READY)
     page.click("[data-testid=train-own]")

@@ -97,7 +97,8 @@ def default_network(state: StudioState, name: str, per_class: int | None = None)
     from nnstudio.workflows import folder_default_size
 
     folder = state.space.dataset_dir(name)
-    size, count, classes = folder_default_size(folder, per_class)  # DataError when a class has no image yet
+    check_has_samples(folder)
+    size, count, classes = folder_default_size(folder, per_class)
     return choose_default_network(str(folder), (1, *size), classes, count)
 
 
@@ -112,6 +113,7 @@ def data_sample(state: StudioState, name: str, spec: Spec | None) -> Dataset:
             state.caches[key] = load_training_data(name, spec, per_class=1)
         return state.caches[key]
     folder = state.space.dataset_dir(name)
+    check_has_samples(folder)
     stamp = folder_stamp(folder)
     key = ("sample", name, None if spec is None else tuple(spec.input_shape), stamp)
     if key not in state.caches:
@@ -184,6 +186,21 @@ def own_dataset(folder: Path, with_files: bool = False) -> dict[str, Any]:
     return answer
 
 
+def check_has_samples(folder: Path) -> None:
+    """DataError, in the words of a person filling the dataset, when an own dataset has no
+    class or a class without a sample (the trainer's own reader speaks of folders)."""
+    classes = class_folders(folder)
+    if not classes and any(is_image(p) for p in folder.iterdir()):
+        return  # the flat layout (CLASS_name.png) the trainer reads too
+    if not classes:
+        raise DataError(f"dataset {folder.name!r} has no classes yet; help: add a class, then samples to it")
+    empty = [c.name for c in classes if not sample_files(c)]
+    if empty:
+        which = f"class {empty[0]!r} has" if len(empty) == 1 else f"classes {', '.join(map(repr, empty))} have"
+        raise DataError(f"dataset {folder.name!r}: {which} no samples yet; help: draw or upload at least one "
+                        "into each class")
+
+
 def sample_files(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if is_image(p))
 
@@ -194,6 +211,8 @@ def mosaic(name: str, per_class: int = Query(8, ge=1, le=25), state: StudioState
     from nnstudio.draw import draw_mosaic
 
     source = name if state.space.is_builtin(name) else state.space.dataset_dir(name)
+    if isinstance(source, Path):
+        check_has_samples(source)
     return Response(draw_mosaic(load_dataset(source, "train", per_class=per_class), per_class),
                     media_type="image/svg+xml")
 

@@ -101,6 +101,8 @@ async function deleteDataset() {
 async function trainOnDataset() {
   const name = chosenName();
   if (!name) throw new Error("create a dataset first");
+  const info = await getJSON(`/api/datasets/${enc(name)}`);
+  if (info.network_error) throw new Error(info.network_error); // a class without samples, said as such
   await chooseDataset(name); // the data and design panels show what is trained
   await postJSON("/api/runs", { data: name });
   await resumeView(); // the training panel follows the new run
