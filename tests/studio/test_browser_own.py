@@ -291,6 +291,23 @@ def test_a_feature_map_is_enlarged_on_click(page: Any, studio: Studio, digits_cn
     zoom.wait_for(state="hidden")
 
 
+def test_an_upload_to_test_that_is_not_an_image_is_named(page: Any, studio: Studio, digits_cnn: str,  # noqa: F811
+                                                         tmp_path: Path) -> None:
+    open_studio(page, studio)
+    page.select_option("[data-testid=model-select]", digits_cnn)
+    page.wait_for_selector(READY)
+    notes = tmp_path / "notes.txt"
+    notes.write_text("a shopping list")
+    page.set_input_files("#image-upload", str(notes))
+    page.wait_for_selector(READY)
+    assert visible_error(page) == "the file 'notes.txt' is not an image (PNG, JPEG, GIF or BMP)"
+    picture = tmp_path / "one.png"
+    picture.write_bytes(png_of())
+    page.set_input_files("#image-upload", str(picture))
+    page.wait_for_selector(READY)
+    assert visible_error(page) == "" and page.inner_text("[data-testid=prediction-top]").strip() != ""
+
+
 # ----------------------------------------------------------------------------- the designer
 
 
