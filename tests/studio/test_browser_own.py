@@ -8,6 +8,7 @@ Screenshots at 1024 and 1400 pixels wide go to build/screenshots/."""
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -263,6 +264,12 @@ def test_probabilities_are_sorted_and_neurons_show_their_value(page: Any, studio
     page.screenshot(path=str(snap_path("neuron_value_on_hover")))
     page.mouse.move(2, 2)
     tip.wait_for(state="hidden")
+    # An output unit is named by its class too.
+    output = page.locator("[data-testid=network-drawing] svg circle.neuron[data-value]").last
+    output.hover()
+    tip.wait_for(state="visible")
+    assert re.fullmatch(r"layer \d+ \(Dense\) · unit \d \((square|rhombus|plus|x|line)\) · value [-\d.e]+",
+                        tip.inner_text()), tip.inner_text()
 
 
 def test_a_feature_map_is_enlarged_on_click(page: Any, studio: Studio, digits_cnn: str) -> None:  # noqa: F811
@@ -337,6 +344,9 @@ def test_designer_undo_and_the_design_kept_across_reloads(page: Any, studio: Stu
     page.wait_for_selector(READY)
     assert layer_count(page) == rows + 2
     assert units.input_value() == "31"
+    for width in (1024, 1400):
+        wide(page, width)
+        page.locator("#design-panel").screenshot(path=str(snap_path(f"designer_kept_{width}")))
 
     # Several steps back: the new page's steps begin at the kept design, so add one more first.
     page.click("#layer-add")

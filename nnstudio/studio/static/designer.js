@@ -26,6 +26,7 @@ let edited = false; // the user changed the design since a preset or file was lo
 let checkSeq = 0;
 let editTimer = null;
 let editRelease = null;
+let followed = false; // the design followed the data once (the page's start)
 const history = new History("nnstudio.design"); // {spec, edited}: undo steps, and kept across reloads
 
 export function currentSpec() {
@@ -73,6 +74,7 @@ function restoreKept() {
     $("#preset-select").value = "";
     render();
     $("#design-note").textContent = "Your design from your last visit. Start fresh for the data's own network.";
+    followed = true; // what comes after it can be undone back to it
   }
   history.reset({ spec, edited, mine: edited });
   showUndo();
@@ -82,8 +84,9 @@ function restoreKept() {
 // reloads), "follow" (it followed the data: no step, not kept) or "fresh" (a step, not kept).
 function remember(how = "edit") {
   const state = { spec, edited, mine: how === "edit" };
-  if (how === "follow") history.reset(state);
-  else history.record(state);
+  if (how === "follow" && !followed) history.reset(state); // the page's first design: nothing before it
+  else history.record(state); // a later follow replaces a chosen preset: that can be undone
+  followed = followed || how === "follow";
   showUndo();
 }
 

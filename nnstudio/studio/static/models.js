@@ -76,7 +76,7 @@ export async function chooseModel(name) {
 async function showPlainDrawing(chosen, asked = null) {
   const svg = await (asked || request("GET", `/api/models/${enc(chosen.name)}/drawing.svg`, { as: "text" }));
   if (svg instanceof Error) throw svg;
-  if (model === chosen) showNetwork($("#network-drawing"), svg, `network ${chosen.name}`, chosen.spec?.layers);
+  if (model === chosen) showNetwork($("#network-drawing"), svg, `network ${chosen.name}`, chosen);
 }
 
 function classList(names) {
@@ -117,7 +117,7 @@ export async function predict(input) {
     ]);
     if (mine !== answerSeq || model !== chosen) return;
     showAnswer(answer, chosen);
-    showNetwork($("#network-drawing"), svg, `network ${chosen.name} with this input`, chosen.spec?.layers);
+    showNetwork($("#network-drawing"), svg, `network ${chosen.name} with this input`, chosen);
     clearError("predict");
     emit("answer", answer);
   } catch (error) {

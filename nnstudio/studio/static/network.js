@@ -7,10 +7,12 @@
 import { $, el, showSvg } from "./api.js";
 
 let layers = []; // the shown model's spec layers, to name a layer by its index
+let classes = []; // its class names, for the output layer's units
 
-// Show svgText in holder as live SVG; layerList: the model's spec layers.
-export function showNetwork(holder, svgText, alt, layerList = []) {
-  layers = layerList;
+// Show svgText in holder as live SVG; model: the shown model (GET /api/models/NAME).
+export function showNetwork(holder, svgText, alt, model = {}) {
+  layers = model.spec?.layers || [];
+  classes = model.class_names || [];
   const svg = cleanSvg(svgText);
   if (!svg) {
     showSvg(holder, svgText, alt); // not SVG we can read: shown as a picture
@@ -56,7 +58,9 @@ function showTip(event, holder, tip) {
   const neuron = event.target.closest?.("circle.neuron");
   if (!neuron || neuron.dataset.value === undefined) return;
   const { layer, index, value } = neuron.dataset;
-  tip.replaceChildren(el("strong", {}, layerName(layer)), ` · unit ${Number(index) + 1} · value ${value}`);
+  const output = Number(layer) === layers.length - 1 && classes[Number(index)] !== undefined;
+  const unit = `unit ${Number(index) + 1}${output ? ` (${classes[Number(index)]})` : ""}`;
+  tip.replaceChildren(el("strong", {}, layerName(layer)), ` · ${unit} · value ${value}`);
   tip.hidden = false;
   const box = holder.getBoundingClientRect();
   const dot = neuron.getBoundingClientRect();

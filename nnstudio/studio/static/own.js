@@ -208,7 +208,9 @@ function classCard(name, className, files) {
       el("div", { class: "card-buttons" },
         el("button", { type: "button", class: "primary", "data-testid": "card-add", onclick: add }, "Add drawing"),
         el("button", { type: "button", onclick: () => pad.clear() }, "Clear"),
-        el("label", { class: "button", title: "PNG, JPEG, GIF or BMP files" }, "Upload…", upload),
+        el("label", { class: "button", title: "PNG, JPEG, GIF or BMP files", tabindex: "0", role: "button",
+          onkeydown: (e) => (e.key === "Enter" || e.key === " ") && (e.preventDefault(), upload.click()) },
+        "Upload…", upload),
         el("button", { type: "button", title: "Add the drawing (or image) of 4 · Draw and test to this class",
           onclick: () => attempt(() => addMainInput(className, name), "own") }, "Add from 4"))),
     el("div", { class: "sample-row" }, ...files.map((file) => thumbnail(name, className, file))));
