@@ -344,6 +344,7 @@ def test_designer_undo_and_the_design_kept_across_reloads(page: Any, studio: Stu
     page.wait_for_selector(READY)
     assert layer_count(page) == rows + 2
     assert units.input_value() == "31"
+    assert "from your last visit" in page.inner_text("#design-note")
     for width in (1024, 1400):
         wide(page, width)
         page.locator("#design-panel").screenshot(path=str(snap_path(f"designer_kept_{width}")))

@@ -26,6 +26,8 @@ let edited = false; // the user changed the design since a preset or file was lo
 let checkSeq = 0;
 let editTimer = null;
 let editRelease = null;
+const KEPT_NOTE = "Your design from your last visit (kept in this browser). Start fresh for the data's own network.";
+let restored = false; // the design on the page came back from an earlier visit
 let followed = false; // the design followed the data once (the page's start)
 const history = new History("nnstudio.design"); // {spec, edited}: undo steps, and kept across reloads
 
@@ -73,7 +75,8 @@ function restoreKept() {
     edited = true;
     $("#preset-select").value = "";
     render();
-    $("#design-note").textContent = "Your design from your last visit. Start fresh for the data's own network.";
+    $("#design-note").textContent = KEPT_NOTE;
+    restored = true;
     followed = true; // what comes after it can be undone back to it
   }
   history.reset({ spec, edited, mine: edited });
@@ -156,7 +159,10 @@ export async function followDataset(info) {
   if (fitToClasses(info.classes)) {
     render();
     remember();
+  } else if (restored) {
+    $("#design-note").textContent = KEPT_NOTE;
   }
+  restored = false;
   await check();
 }
 
