@@ -170,7 +170,7 @@ async def refuse(send: Send, headers: list[tuple[str, str]], why: str) -> None:
 
     accept = next((v for k, v in headers if k == "accept"), "")
     if "text/html" in accept:
-        kind, body = b"text/html; charset=utf-8", LOCKED_PAGE.format(why=html.escape(why)).encode("utf-8")
+        kind, body = b"text/html; charset=utf-8", LOCKED_PAGE.format(why=html.escape(why, quote=False)).encode("utf-8")
     else:
         kind = b"application/json"
         body = json.dumps({"error": f"{why}. help: {HOW_TO_GET_IN}", "status": 401}).encode("utf-8")
