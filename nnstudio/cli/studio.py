@@ -63,6 +63,9 @@ def studio(ctx: click.Context, workspace: Path, host: str, port: int, no_browser
                                    "another --port, or stop the program that uses it") from None
     url = address(host, listener.getsockname()[1], token)
     click.echo(f"nnstudio studio at {url}  (workspace {workspace.resolve()}; Ctrl-C stops it)")
+    if token is not None:
+        click.echo("scripts send the token of this address in the header 'Authorization: Bearer TOKEN'; "
+                   "/docs lists the API")
     sys.stdout.flush()  # a script or test reading the URL through a pipe gets it now, not at exit
     if not no_browser:
         webbrowser.open(url)

@@ -170,7 +170,8 @@ async def refuse(send: Send, headers: list[tuple[str, str]], why: str) -> None:
 
     accept = next((v for k, v in headers if k == "accept"), "")
     if "text/html" in accept:
-        kind, body = b"text/html; charset=utf-8", LOCKED_PAGE.format(why=html.escape(why, quote=False)).encode("utf-8")
+        kind = b"text/html; charset=utf-8"
+        body = LOCKED_PAGE.format(why=html.escape(why[:1].upper() + why[1:], quote=False)).encode("utf-8")
     else:
         kind = b"application/json"
         body = json.dumps({"error": f"{why}. help: {HOW_TO_GET_IN}", "status": 401}).encode("utf-8")
@@ -188,7 +189,7 @@ code {{ background: #f1f3f5; padding: 0 .2em; }}</style></head>
 <body data-testid="token-needed"><h1>nnstudio studio</h1>
 <p>{why}.</p>
 <p>Open the address printed by <code>nnstudio studio</code> in the terminal where it started: it looks like
-<code>http://127.0.0.1:8765/?token=...</code>. This browser then keeps the token until it closes.</p>
+<code>http://127.0.0.1:8765/?token=...</code>. This browser then keeps the token while it stays open.</p>
 <p>Scripts send the header <code>Authorization: Bearer TOKEN</code> with the token of that address.</p>
 </body></html>
 """

@@ -84,6 +84,7 @@ def test_the_studio_command_prints_its_url_serves_and_stops_on_ctrl_c(start_stud
     assert process.wait(timeout=30) == 0
     errors = process.stderr.read()
     assert "Traceback" not in errors, errors
+    assert "'Authorization: Bearer TOKEN'" in process.stdout.read()  # how scripts send it
     assert (tmp_path / "workspace" / "models").is_dir() and (tmp_path / "workspace" / "runs").is_dir()
 
 
