@@ -112,11 +112,18 @@ class TokenGate:
         self.app, self.access = app, access
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or self.access.token is None:
-            await self.app(scope, receive, send)
+        if scope["type"] not in ("http", "websocket") or self.access.token is None:
+            await self.app(scope, receive, send)  # lifespan, or a studio without a token
             return
         headers = [(k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in scope["headers"]]
         name = cookie_name(next((v for k, v in headers if k == "host"), ""))
+        if scope["type"] == "websocket":  # none today; one added later is behind the token too
+            if self.access.accepts(bearer(headers)) or self.access.accepts(cookie(headers, name)):
+                await self.app(scope, receive, send)
+            else:
+                await receive()  # websocket.connect
+                await send({"type": "websocket.close", "code": 1008, "reason": "access token needed"})
+            return
         query = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
         given = [v for k, v in query if k == "token"]
         if given and scope["method"] in ("GET", "HEAD"):

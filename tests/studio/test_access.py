@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from studio_helpers import BASE_URL, TOKEN, studio_client
+from studio_helpers import AUTH, BASE_URL, TOKEN, studio_client
 
 from nnstudio.studio.access import Access, AccessError, TokenGate, address, cookie_name, is_loopback, new_token
 from nnstudio.studio.app import create_app
@@ -121,6 +121,26 @@ def test_the_redirect_cannot_lead_to_another_site() -> None:
         asyncio.run(gate(scope, None, record))  # type: ignore[arg-type]
         location = dict(sent[0]["headers"])[b"location"].decode()
         assert sent[0]["status"] == 303 and location.startswith("/") and location[1:2] not in ("/", "\\"), location
+
+
+def test_a_websocket_needs_the_token_too() -> None:
+    from starlette.applications import Starlette
+    from starlette.routing import WebSocketRoute
+    from starlette.websockets import WebSocket, WebSocketDisconnect
+
+    async def hello(socket: WebSocket) -> None:
+        await socket.accept()
+        await socket.send_text("in")
+        await socket.close()
+
+    app = Starlette(routes=[WebSocketRoute("/ws", hello)])
+    app.add_middleware(TokenGate, access=Access(TOKEN))
+    with TestClient(app, base_url=BASE_URL) as plain:
+        with pytest.raises(WebSocketDisconnect) as refused, plain.websocket_connect("/ws"):
+            pass
+        assert refused.value.code == 1008
+        with plain.websocket_connect("/ws", headers=AUTH) as socket:
+            assert socket.receive_text() == "in"
 
 
 # ----------------------------------------------------------------------------- without a token
