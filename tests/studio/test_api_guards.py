@@ -6,9 +6,8 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from studio_helpers import BASE_URL, BROKEN_SQUARE, MODEL, files_under, png_bomb, png_bytes
+from studio_helpers import BASE_URL, BROKEN_SQUARE, MODEL, files_under, png_bomb, png_bytes, studio_client
 
-from nnstudio.studio.app import create_app
 from nnstudio.studio.bodies import MAX_IMAGE_BYTES
 
 
@@ -22,7 +21,7 @@ def test_a_foreign_host_is_refused(client: TestClient) -> None:
 
 def test_a_rebound_name_is_refused_even_on_a_local_address(workspace: Path) -> None:
     # DNS rebinding: the page's own name resolves to 127.0.0.1, the Host header still says it.
-    with TestClient(create_app(workspace), base_url="http://attacker.example:8765") as foreign:
+    with studio_client(workspace, base_url="http://attacker.example:8765") as foreign:
         assert foreign.get("/api/models").status_code == 403
 
 

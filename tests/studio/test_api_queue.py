@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
-from studio_helpers import BASE_URL, wait_for
+from studio_helpers import AUTH, BASE_URL, TOKEN, studio_client, wait_for
 
 from nnstudio.cli import main
 from nnstudio.studio.app import create_app
@@ -73,7 +73,7 @@ def span(workspace: Path, run_id: str) -> tuple[float, float]:
 
 @pytest.fixture
 def client(tmp_path: Path) -> Iterator[TestClient]:
-    with TestClient(create_app(tmp_path / "workspace"), base_url=BASE_URL) as test_client:
+    with studio_client(tmp_path / "workspace") as test_client:
         yield test_client
 
 
@@ -133,7 +133,7 @@ def test_a_queued_run_can_be_stopped_deleted_and_resumed_without_starting(client
 
 def test_a_restarted_studio_starts_the_runs_still_queued_in_order(tmp_path: Path) -> None:
     workspace = tmp_path / "workspace"
-    with TestClient(create_app(workspace), base_url=BASE_URL) as client:
+    with studio_client(workspace) as client:
         long_id = client.post("/api/runs", json=LONG).json()["id"]
         queued = [client.post("/api/runs", json=SHORT).json()["id"] for _ in range(2)]
         wait_for(lambda: client.get(f"/api/runs/{long_id}").json()["status"] == "running")
@@ -141,7 +141,7 @@ def test_a_restarted_studio_starts_the_runs_still_queued_in_order(tmp_path: Path
     for run_id in queued:
         assert not (workspace / "runs" / run_id / "events.jsonl").exists()
 
-    with TestClient(create_app(workspace), base_url=BASE_URL) as again:
+    with studio_client(workspace) as again:
         assert again.get(f"/api/runs/{long_id}").json()["status"] in ("stopped", "interrupted")
         runs = wait_all(again, queued)
     assert [r["status"] for r in runs] == ["done", "done"], [r["error"] for r in runs]
@@ -150,7 +150,7 @@ def test_a_restarted_studio_starts_the_runs_still_queued_in_order(tmp_path: Path
 
 
 def test_parallel_runs_train_side_by_side(tmp_path: Path) -> None:
-    with TestClient(create_app(tmp_path / "workspace", parallel_runs=2), base_url=BASE_URL) as client:
+    with studio_client(tmp_path / "workspace", parallel_runs=2) as client:
         with StatusWatch(client) as watch:
             ids = [client.post("/api/runs", json={**SHORT, "options": {"epochs": 3}}).json()["id"] for _ in range(3)]
             runs = wait_all(client, ids)
@@ -179,9 +179,9 @@ def test_parallel_runs_option_is_in_the_help() -> None:
 def test_runs_are_placed_on_their_own_gpu(tmp_path: Path) -> None:
     """Where GPUs are seen, each slot is one GPU: two runs go to cuda:0 and cuda:1 (here,
     without a GPU, the trainer then refuses the device; the placement is what is checked)."""
-    app = create_app(tmp_path / "workspace")
+    app = create_app(tmp_path / "workspace", token=TOKEN)
     app.state.studio.jobs.gpus = 2  # as if torch saw two GPUs
-    with TestClient(app, base_url=BASE_URL) as client:
+    with TestClient(app, base_url=BASE_URL, headers=AUTH) as client:
         ids = [client.post("/api/runs", json=SHORT).json()["id"] for _ in range(2)]
         cpu = client.post("/api/runs", json={**SHORT, "options": {"epochs": 1, "device": "cpu"}}).json()["id"]
         runs = wait_all(client, [*ids, cpu])

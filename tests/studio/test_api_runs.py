@@ -19,11 +19,10 @@ from typing import Any
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
-from studio_helpers import BASE_URL, BROKEN_SQUARE, files_under, png_bytes, wait_for
+from studio_helpers import BROKEN_SQUARE, files_under, png_bytes, studio_client, wait_for
 
 from nnstudio.predict import load
 from nnstudio.spec import get_preset
-from nnstudio.studio.app import create_app
 
 FINISHED = ("done", "failed", "stopped", "interrupted")
 
@@ -55,7 +54,7 @@ def events_of(client: TestClient, run_id: str) -> list[tuple[str, dict[str, Any]
 def trained(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, Path, dict[str, Any]]]:
     """(client, workspace, finished run): shapes-mlp trained 3 epochs through the API."""
     workspace = tmp_path_factory.mktemp("runs") / "workspace"
-    with TestClient(create_app(workspace), base_url=BASE_URL) as client:
+    with studio_client(workspace) as client:
         started = client.post("/api/runs", json={"data": "shapes", "model": "shapes-mlp", "options": {"epochs": 3}})
         assert started.status_code == 201, started.text
         assert started.json()["status"] in ("queued", "running")
@@ -109,7 +108,7 @@ def test_a_restarted_server_shows_the_same_runs_and_models(trained: tuple[TestCl
     record.update(id=copy.name, status="running", pid=gone.pid, model=None)
     (copy / "run.json").write_text(json.dumps(record))
     try:
-        with TestClient(create_app(workspace), base_url=BASE_URL) as again:
+        with studio_client(workspace) as again:
             assert again.get("/api/models").json() == client.get("/api/models").json()
             runs = {r["id"]: r for r in again.get("/api/runs").json()}
             assert runs[run["id"]]["status"] == "done" and runs[run["id"]]["last"] == run["history"][-1]
