@@ -29,7 +29,8 @@ def studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Studio]:
 
 
 def api(studio: Studio, path: str) -> Any:
-    with urllib.request.urlopen(studio.url + path.lstrip("/"), timeout=30) as answer:
+    asked = urllib.request.Request(studio.url + path.lstrip("/"), headers={"Authorization": f"Bearer {studio.token}"})
+    with urllib.request.urlopen(asked, timeout=30) as answer:
         return json.loads(answer.read())
 
 
