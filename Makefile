@@ -11,6 +11,8 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[mnist,test]'
 	touch $(STAMP)
 
+# The studio prints its address with a new access token (?token=...) and opens it in a browser;
+# scripts send that token as the header "Authorization: Bearer TOKEN".
 studio: $(STAMP)
 	$(BIN)/nnstudio studio
 

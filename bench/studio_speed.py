@@ -41,7 +41,8 @@ TRAIN_PER_CLASS = 200
 
 
 class Studio:
-    """`nnstudio studio` as a child process on a free port of 127.0.0.1."""
+    """`nnstudio studio` as a child process on a free port of 127.0.0.1; url is its address
+    without the access token, token the token it printed."""
 
     def __init__(self, workspace: Path, threads: int) -> None:
         command = [sys.executable, "-m", "nnstudio", "--threads", str(threads), "studio", "--workspace",
@@ -50,8 +51,11 @@ class Studio:
         line = self.process.stdout.readline() if self.process.stdout else ""
         if "http://" not in line:
             raise RuntimeError(f"the studio did not start: {line!r}")
-        self.url = line.split("http://", 1)[1].split()[0].rstrip("/")
-        self.url = "http://" + self.url
+        printed = "http://" + line.split("http://", 1)[1].split()[0]
+        address, _, self.token = printed.partition("/?token=")
+        if not self.token:
+            raise RuntimeError(f"the studio printed no token: {line!r}")
+        self.url = address.rstrip("/")
 
     def close(self) -> None:
         self.process.terminate()
@@ -82,9 +86,14 @@ def wait_run(client: httpx.Client, run_id: str, timeout: float = 900.0) -> dict:
     raise TimeoutError(f"run {run_id} still training after {timeout} s")
 
 
-def follow_events(url: str, run_id: str, delays: list[float], stop: threading.Event) -> None:
+def bearer(token: str) -> dict[str, str]:
+    """Return the header a script sends the studio's access token in."""
+    return {"Authorization": f"Bearer {token}"}
+
+
+def follow_events(url: str, token: str, run_id: str, delays: list[float], stop: threading.Event) -> None:
     """Read the run's event stream; record how long each report took to arrive."""
-    with httpx.Client(base_url=url, timeout=None) as client:
+    with httpx.Client(base_url=url, headers=bearer(token), timeout=None) as client:
         with client.stream("GET", f"/api/runs/{run_id}/events") as stream:
             for line in stream.iter_lines():
                 if line.startswith("data: "):
@@ -95,7 +104,7 @@ def follow_events(url: str, run_id: str, delays: list[float], stop: threading.Ev
                     return
 
 
-def predict_load(url: str, model: str, pngs: list[bytes], clients: int, seconds: float,
+def predict_load(url: str, token: str, model: str, pngs: list[bytes], clients: int, seconds: float,
                  every: float = 0.0) -> tuple[list[float], int]:
     """Return (latencies, errors) of `clients` connections posting letters for `seconds`:
     each one request every `every` seconds (a person drawing), or back to back when 0.
@@ -105,15 +114,15 @@ def predict_load(url: str, model: str, pngs: list[bytes], clients: int, seconds:
     take little from the server they measure (threads of this process, through httpx,
     cost more than the server's own work and queued behind one interpreter lock)."""
     with multiprocessing.get_context("spawn").Pool(1) as pool:
-        return pool.apply(load_process, (url, model, pngs, clients, seconds, every))
+        return pool.apply(load_process, (url, token, model, pngs, clients, seconds, every))
 
 
-def load_process(url: str, model: str, pngs: list[bytes], clients: int, seconds: float,
+def load_process(url: str, token: str, model: str, pngs: list[bytes], clients: int, seconds: float,
                  every: float) -> tuple[list[float], int]:
-    return asyncio.run(paced_clients(url, model, pngs, clients, seconds, every))
+    return asyncio.run(paced_clients(url, token, model, pngs, clients, seconds, every))
 
 
-async def paced_clients(url: str, model: str, pngs: list[bytes], clients: int, seconds: float,
+async def paced_clients(url: str, token: str, model: str, pngs: list[bytes], clients: int, seconds: float,
                         every: float) -> tuple[list[float], int]:
     host, port = url.split("//", 1)[1].rsplit(":", 1)
     latencies: list[float] = []
@@ -122,7 +131,7 @@ async def paced_clients(url: str, model: str, pngs: list[bytes], clients: int, s
 
     def request(png: bytes) -> bytes:
         head = (f"POST /api/models/{model}/predict HTTP/1.1\r\nHost: {host}:{port}\r\n"
-                f"Content-Type: image/png\r\nContent-Length: {len(png)}\r\n\r\n")
+                f"Authorization: Bearer {token}\r\nContent-Type: image/png\r\nContent-Length: {len(png)}\r\n\r\n")
         return head.encode("ascii") + png
 
     async def client(k: int) -> None:
@@ -151,7 +160,7 @@ async def paced_clients(url: str, model: str, pngs: list[bytes], clients: int, s
     return latencies, errors
 
 
-def server_cpu_per_prediction(url: str, pid: int, pngs: list[bytes], n: int = 400) -> float:
+def server_cpu_per_prediction(url: str, token: str, pid: int, pngs: list[bytes], n: int = 400) -> float:
     """Return the server process's CPU seconds per prediction: n requests one after the
     other on one connection, its user + system time read from /proc before and after
     (Linux). Unlike a latency, this does not depend on what else the machine runs."""
@@ -164,7 +173,7 @@ def server_cpu_per_prediction(url: str, pid: int, pngs: list[bytes], n: int = 40
 
     host, port = url.split("//", 1)[1].rsplit(":", 1)
     connection = http.client.HTTPConnection(host, int(port))
-    headers = {"content-type": "image/png"}
+    headers = {"content-type": "image/png", **bearer(token)}
     for i in range(n + 20):
         if i == 20:  # the first ones load the model and warm the caches
             before = cpu_seconds()
@@ -177,8 +186,9 @@ def server_cpu_per_prediction(url: str, pid: int, pngs: list[bytes], n: int = 40
     return (cpu_seconds() - before) / n
 
 
-def page_loads(url: str, repeats: int) -> list[float]:
-    """Return seconds from navigation to data-ready="true", each in a fresh browser page."""
+def page_loads(url: str, token: str, repeats: int) -> list[float]:
+    """Return seconds from navigation to data-ready="true", each in a fresh browser page
+    (a fresh context: each one opens the printed address, token and redirect included)."""
     from playwright.sync_api import sync_playwright
 
     times = []
@@ -187,7 +197,7 @@ def page_loads(url: str, repeats: int) -> list[float]:
         for _ in range(repeats):
             page = browser.new_page()
             started = time.perf_counter()
-            page.goto(url + "/")
+            page.goto(f"{url}/?token={token}")
             page.wait_for_selector('body[data-ready="true"]', timeout=30_000)
             times.append(time.perf_counter() - started)
             page.close()
@@ -242,30 +252,30 @@ def table(clients: int = 16, seconds: float = 20.0, every: float = 0.25, repeats
         train_model("letters", out=workspace / "models" / "letters", per_class=100, epochs=1)
         studio = Studio(workspace, threads)
         try:
-            return measure(studio.url, args, Path(tmp), studio.process.pid)
+            return measure(studio.url, studio.token, args, Path(tmp), studio.process.pid)
         finally:
             studio.close()
 
 
-def measure(url: str, args: argparse.Namespace, tmp: Path, pid: int) -> list[str]:
+def measure(url: str, token: str, args: argparse.Namespace, tmp: Path, pid: int) -> list[str]:
     """Run every measurement against the studio at url (process pid); return the markdown lines."""
     pngs = letter_pngs(64)
-    cpu = server_cpu_per_prediction(url, pid, pngs)  # idle studio: no training yet
-    with httpx.Client(base_url=url, timeout=60.0) as client:
+    cpu = server_cpu_per_prediction(url, token, pid, pngs)  # idle studio: no training yet
+    with httpx.Client(base_url=url, headers=bearer(token), timeout=60.0) as client:
         run = client.post("/api/runs", json={"data": "letters", "model": "letters-cnn", "name": "busy",
                                              "options": {"epochs": 50}}).json()
         while not client.get(f"/api/runs/{run['id']}").json().get("batch"):
             time.sleep(0.2)  # the training is generating letters, then starts its batches
         delays: list[float] = []
         stop = threading.Event()
-        follower = threading.Thread(target=follow_events, args=(url, run["id"], delays, stop), daemon=True)
+        follower = threading.Thread(target=follow_events, args=(url, token, run["id"], delays, stop), daemon=True)
         follower.start()
-        latencies, errors = predict_load(url, "letters", pngs, args.clients, args.seconds, args.every)
-        flat_out, flat_errors = predict_load(url, "letters", pngs, args.clients, args.seconds / 2)
+        latencies, errors = predict_load(url, token, "letters", pngs, args.clients, args.seconds, args.every)
+        flat_out, flat_errors = predict_load(url, token, "letters", pngs, args.clients, args.seconds / 2)
         stop.set()
         client.post(f"/api/runs/{run['id']}/stop")
         wait_run(client, run["id"])
-        loads = page_loads(url, args.repeats)
+        loads = page_loads(url, token, args.repeats)
         studio_s, cli_s = [], []
         for k in range(args.repeats):
             studio_s.append(studio_training(client, f"timed-{k}"))

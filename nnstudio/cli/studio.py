@@ -21,19 +21,37 @@ from nnstudio.cli.root import main
 @click.option("--port", type=click.IntRange(min=0, max=65535), default=8765, show_default=True,
               help="Port to listen on (0: any free port).")
 @click.option("--no-browser", is_flag=True, help="Do not open a browser tab.")
+@click.option("--parallel-runs", type=click.IntRange(min=1), default=None,
+              show_default="1 on a CPU machine, one per GPU where PyTorch sees GPUs",
+              help="Trainings that run at once; the others wait in a queue and start in the order they "
+                   "were queued. With GPUs each run gets its own (device cuda:N).")
+@click.option("--token", metavar="TOKEN", default=None,
+              help="The access token every request must carry [a new random one at each start]. The printed "
+                   "address carries it; scripts send 'Authorization: Bearer TOKEN'.")
+@click.option("--no-token", is_flag=True,
+              help="Serve without an access token: any program or user of this machine can use the studio. "
+                   "Only with a loopback --host (127.0.0.1, ::1, localhost).")
 @click.pass_context
-def studio(ctx: click.Context, workspace: Path, host: str, port: int, no_browser: bool) -> None:
-    """Start the studio, a web app on this machine: design, train, draw and test networks."""
+def studio(ctx: click.Context, workspace: Path, host: str, port: int, no_browser: bool,
+           parallel_runs: int | None, token: str | None, no_token: bool) -> None:
+    """Start the studio, a web app on this machine: design, train, draw and test networks.
+
+    It prints its address, with the access token: open that address (a browser tab
+    opens it unless --no-browser)."""
     import socket
     import webbrowser
 
     import uvicorn
 
+    from nnstudio.studio.access import AccessError, address, new_token
     from nnstudio.studio.app import create_app
     from nnstudio.threads import use_threads
 
+    if no_token and token is not None:
+        raise AccessError("--token and --no-token were both given. help: choose one")
     torch_threads = ctx.find_root().params.get("threads")
-    app = create_app(workspace, host=host, threads=torch_threads)
+    token = None if no_token else token if token is not None else new_token()
+    app = create_app(workspace, token=token, host=host, threads=torch_threads, parallel_runs=parallel_runs)
     use_threads(1)  # the server predicts one input at a time; trainings get the other cores
     # IPPROTO_TCP named, not left 0: asyncio turns Nagle's algorithm off only on sockets
     # that say they are TCP, and with it on every answer on a kept-alive connection
@@ -47,10 +65,11 @@ def studio(ctx: click.Context, workspace: Path, host: str, port: int, no_browser
     except OSError as error:
         raise click.ClickException(f"cannot listen on {host}:{port} ({error.strerror}). help: choose "
                                    "another --port, or stop the program that uses it") from None
-    port = listener.getsockname()[1]
-    shown = f"[{host}]" if ":" in host else host
-    url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else shown}:{port}/"
+    url = address(host, listener.getsockname()[1], token)
     click.echo(f"nnstudio studio at {url}  (workspace {workspace.resolve()}; Ctrl-C stops it)")
+    if token is not None:
+        click.echo("scripts send the token of this address in the header 'Authorization: Bearer TOKEN'; "
+                   "/docs lists the API")
     sys.stdout.flush()  # a script or test reading the URL through a pipe gets it now, not at exit
     if not no_browser:
         webbrowser.open(url)

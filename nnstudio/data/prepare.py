@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image, ImageOps
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from nnstudio.errors import DataError
 
@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 # size in its header (a "decompression bomb"); refusing it before decoding keeps
 # memory bounded. 40 megapixels still admits photos from phone cameras.
 MAX_IMAGE_PIXELS = 40_000_000
+IMAGE_KINDS = "PNG, JPEG, GIF or BMP"  # the kinds named to people; PIL reads a few more
 
 # Below this brightness difference (on a 0..1 scale) between the background and the
 # brightest ink, the picture counts as blank.
@@ -124,7 +125,7 @@ def decode_image(source: Path | io.BytesIO, where: str, formats: tuple[str, ...]
         try:
             with Image.open(source) as img:
                 if formats is not None and img.format not in formats:
-                    raise DataError(f"{where}: image format {img.format}; allowed: {', '.join(formats)}")
+                    raise DataError(f"{where} is a {img.format} image; allowed: {', '.join(formats)}")
                 pixels = img.width * img.height
                 if pixels > MAX_IMAGE_PIXELS:
                     raise DataError(_bomb_message(where, f"{img.width}x{img.height}"))
@@ -137,8 +138,12 @@ def decode_image(source: Path | io.BytesIO, where: str, formats: tuple[str, ...]
             raise DataError(_bomb_message(where, str(exc).split(" pixels")[0])) from None
         except DataError:
             raise
+        except UnidentifiedImageError:
+            # PIL's own message names the file object ("<_io.BytesIO object at 0x...>"): not for people.
+            raise DataError(f"{where} is not an image ({IMAGE_KINDS})") from None
         except (OSError, SyntaxError, ValueError, EOFError, MemoryError) as exc:
-            raise DataError(f"{where}: not a readable image ({exc}); is it a complete PNG/JPEG/BMP/GIF file?") from None
+            raise DataError(f"{where} is a damaged or incomplete image ({exc}); allowed: a complete "
+                            f"{IMAGE_KINDS} file") from None
 
 
 def _bomb_message(where: str, given: str) -> str:

@@ -8,6 +8,7 @@ JSON answer with the same one-line message the CLI prints: 404 for an unknown na
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -19,6 +20,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 from nnstudio.errors import NnstudioError, one_line
+from nnstudio.studio.access import Access, TokenGate
 from nnstudio.studio.bodies import MAX_ZIP_BYTES, TooLarge
 from nnstudio.studio.guards import Guard, allowed_hosts
 from nnstudio.studio.routes import datasets, designs, models, runs
@@ -75,17 +77,25 @@ async def server_error(request: Request, error: Exception) -> JSONResponse:
     return JSONResponse({"error": f"internal error: {one_line(error)}", "status": 500}, status_code=500)
 
 
-def create_app(workspace: str | Path, *, host: str = "127.0.0.1", threads: int | None = None,
-               extra_hosts: tuple[str, ...] = ()) -> FastAPI:
+def create_app(workspace: str | Path, *, token: str | None, host: str = "127.0.0.1", threads: int | None = None,
+               extra_hosts: tuple[str, ...] = (), parallel_runs: int | None = None) -> FastAPI:
     """Return the studio app serving the workspace folder (created when missing).
 
-    host is the address the server binds: requests must name it (or, on a loopback
-    address, localhost) in their Host header. threads sets the torch threads of each
-    training process (None: studio.state.training_threads())."""
-    state = StudioState.open(workspace, threads=threads)
+    token is what every request must carry (studio.access: a cookie, a bearer header,
+    or ?token= once); None serves without one, which only a loopback host allows
+    (AccessError otherwise). host is the address the server binds: requests must name
+    it (or, on a loopback address, localhost) in their Host header. threads sets the
+    torch threads of each training process (None: studio.state.training_threads());
+    parallel_runs how many runs train at once (None: one, or one per GPU; the others
+    wait in a queue)."""
+    access = Access.for_host(host, token)
+    state = StudioState.open(workspace, threads=threads, parallel_runs=parallel_runs)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Runs still queued when the last studio stopped start now, oldest first (in a
+        # thread: the first start imports torch to count the GPUs).
+        threading.Thread(target=state.jobs.fill, name="nnstudio-queue", daemon=True).start()
         yield
         state.jobs.stop_all()  # runs keep their checkpoints and can be resumed later
 
@@ -94,12 +104,15 @@ def create_app(workspace: str | Path, *, host: str = "127.0.0.1", threads: int |
     app = FastAPI(title="nnstudio studio", summary="Design, train, watch, draw and test small networks.",
                   version="1", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.studio = state
+    app.state.access = access
     for router in (designs.router, datasets.router, runs.router, models.router):
         app.include_router(router)
     app.add_exception_handler(NnstudioError, user_error)
     app.add_exception_handler(RequestValidationError, invalid_request)
     app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(Exception, server_error)
+    # Added first, so it runs inside the Guard: a foreign Host is refused before any token is read.
+    app.add_middleware(TokenGate, access=access)
     app.add_middleware(Guard, hosts=allowed_hosts(host, extra_hosts), max_body=MAX_BODY)
 
     @app.get("/", include_in_schema=False)

@@ -57,9 +57,9 @@ def check_zip(data: bytes) -> tuple[str | None, list[Entry]]:
     entry; DataError naming the first bad entry otherwise. Nothing is extracted."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, ValueError, OSError) as error:
-        raise DataError(f"the body is not a zip file ({error}); help: upload a zip that "
-                        "GET /api/models/NAME/download wrote") from None
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise DataError("the upload is not a zip file; help: upload a zip that a model's Download "
+                        "(GET /api/models/NAME/download) made") from None
     with archive:
         infos = archive.infolist()
     if len(infos) > MAX_ENTRIES:

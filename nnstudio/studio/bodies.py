@@ -6,10 +6,11 @@ import io
 from typing import Any
 
 import numpy as np
-from fastapi import Request
+from fastapi import Query, Request
 from PIL import Image
 from starlette.concurrency import run_in_threadpool
 
+from nnstudio.data.prepare import IMAGE_KINDS
 from nnstudio.data.prepare import decode_image as read_image
 from nnstudio.errors import DataError
 
@@ -33,32 +34,34 @@ async def read_capped(request: Request, cap: int) -> bytes:
     async for chunk in request.stream():
         size += len(chunk)
         if size > cap:
-            raise TooLarge(f"request body over {cap:,} bytes; help: send a smaller file")
+            raise TooLarge(f"the upload is over {cap // 2**20} MB; help: send a smaller file")
         chunks.append(chunk)
     return b"".join(chunks)
 
 
-async def image_body(request: Request) -> Any:
+async def image_body(request: Request, filename: str | None = Query(
+        None, max_length=200, description="The uploaded file's own name, used in error messages only.")) -> Any:
     """The body as a decoded image (PIL) or, for application/json {"input": [...]}, as a
-    numeric array (a 5x5 grid, a vector); DataError for anything else."""
+    numeric array (a 5x5 grid, a vector); DataError, in words a person reads (the file
+    by its name when the page gives it), for anything else."""
     kind = content_type(request)
+    where = "the upload" if filename is None else f"the file {filename!r}"
     if kind != "application/json" and kind not in IMAGE_TYPES:
-        raise DataError(f"content type {kind or 'none'!r}; allowed: image/png (or another image type), "
-                        "or application/json with {\"input\": [...]}")
+        raise DataError(f"{where} is not an image ({IMAGE_KINDS})")
     data = await read_capped(request, MAX_IMAGE_BYTES)
     if kind == "application/json":
         return json_input(data)
     if len(data) <= INLINE_DECODE_BYTES:
-        return decode_image(data)
-    return await run_in_threadpool(decode_image, data)  # CPU work that would hold up the event loop
+        return decode_image(data, where)
+    return await run_in_threadpool(decode_image, data, where)  # CPU work that would hold up the event loop
 
 
 async def zip_body(request: Request) -> bytes:
     """The body as the bytes of a zip file (application/zip), at most MAX_ZIP_BYTES."""
     kind = content_type(request)
     if kind not in ZIP_TYPES:
-        raise DataError(f"content type {kind or 'none'!r}; allowed: {', '.join(ZIP_TYPES)} "
-                        "(the zip file itself as the request body)")
+        raise DataError("the upload is not a zip file; allowed: a model folder packed as a .zip "
+                        "(as Download gives it)")
     return await read_capped(request, MAX_ZIP_BYTES)
 
 
@@ -81,9 +84,9 @@ def json_input(data: bytes) -> np.ndarray:
     return array
 
 
-def decode_image(data: bytes) -> Image.Image:
+def decode_image(data: bytes, where: str = "the upload") -> Image.Image:
     """Return the image in a request body, decoded by the library (size checked before
     decoding: a decompression bomb is refused); DataError for an empty or unreadable body."""
     if not data:
-        raise DataError("empty request body; expected an image (PNG)")
-    return read_image(io.BytesIO(data), "the body", IMAGE_FORMATS)
+        raise DataError(f"{where} is empty; allowed: an image ({IMAGE_KINDS})")
+    return read_image(io.BytesIO(data), where, IMAGE_FORMATS)

@@ -1,22 +1,19 @@
-"""Trainings in child processes, reported through the run's files.
+"""The child side of a training: the process that trains one run, reporting through its files.
 
-Each run is a folder (see workspace.py). The child process calls
-``workflows.train_model`` with a ReportLog callback that appends every report (the
-callback dicts of nnstudio.train.callbacks, tagged with their kind) to events.jsonl,
-and that stops the run when a stop file appears or the server that started it is
-gone. The server streams the log to the page, so a reopened tab replays the run and
-then follows it live; nothing is lost when the server or the tab goes away.
+Each run is a folder (see workspace.py); runner.py decides when its process starts.
+The child process calls ``workflows.train_model`` with a ReportLog callback that
+appends every report (the plan, then the callback dicts of nnstudio.train.callbacks,
+tagged with their kind) to events.jsonl, and that stops the run when a stop file
+appears, the server that started it is gone, or the training diverges. The server
+streams the log to the page, so a reopened tab replays the run and then follows it
+live; nothing is lost when the server or the tab goes away.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import multiprocessing
 import os
-import secrets
-import shutil
-import threading
 import time
 import traceback
 from pathlib import Path
@@ -24,7 +21,7 @@ from typing import Any
 
 from nnstudio.errors import one_line
 from nnstudio.files import append_line
-from nnstudio.studio.workspace import RUN_JSON, Conflict, Workspace, check_name, read_json, write_json
+from nnstudio.studio.workspace import RUN_JSON, Conflict, read_json, write_json
 
 log = logging.getLogger(__name__)
 
@@ -42,31 +39,67 @@ def write_event(run_dir: Path, kind: str, logs: dict[str, Any]) -> None:
 
 class StopRequested(Exception):
     """Raised at the end of a stopped training, so that train_model keeps the checkpoint
-    for a resume instead of saving a half-trained model."""
+    for a resume instead of saving a half-trained model. status is the run's status
+    after it ("stopped", "interrupted", "failed"); error says why when it failed."""
+
+    def __init__(self, status: str, error: str | None = None, reason: str | None = None) -> None:
+        super().__init__(status)
+        self.status, self.error, self.reason = status, error, reason
+
+
+class CaughtWarnings(logging.Filter):
+    """A filter that keeps the messages of the records it sees and drops the records."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.messages: list[str] = []
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        self.messages.append(record.getMessage())
+        return False
 
 
 class ReportLog:
     """The training callback of a studio run: appends each report to events.jsonl and
-    asks the run to stop when the stop file exists or the parent process has exited."""
+    asks the run to stop when the stop file exists, the parent process has exited, or
+    the training diverges (a loss far above an untrained network's: the library's own
+    DivergenceWatch decides, and its warning becomes the run's error)."""
 
     stop_training = False
 
     def __init__(self, folder: Path, parent_pid: int) -> None:
         self.folder = folder
         self.parent_pid = parent_pid
-        self.reason = ""
+        self.stop: StopRequested | None = None
+        self.began = False
+        self.watch: Any = None  # a train.callbacks.DivergenceWatch once the plan is known
 
     def write(self, kind: str, logs: dict[str, Any]) -> None:
         write_event(self.folder, kind, logs)
 
     def check_stop(self) -> None:
+        if self.stop is not None:
+            return
         if (self.folder / STOP_FILE).exists():
-            self.stop_training, self.reason = True, "stopped"
+            self.stop = StopRequested("stopped")
         elif os.getppid() != self.parent_pid:
-            self.stop_training, self.reason = True, "interrupted"  # the server is gone
+            self.stop = StopRequested("interrupted")  # the server is gone
+        self.stop_training = self.stop is not None
+
+    def on_plan(self, plan: Any) -> None:
+        """The options the run trains with, after the data-fitted defaults: the "plan" event."""
+        self.write("plan", {"config": plan.config.to_dict(), "learning_rate": plan.config.learning_rate,
+                            "reasons": dict(plan.reasons),
+                            "given": list(plan.given), "lines": plan.lines()})
+        from nnstudio.train.callbacks import DivergenceWatch  # the child imports torch anyway
+
+        self.watch = DivergenceWatch(plan.dataset.num_classes)
 
     def on_train_begin(self, info: dict[str, Any]) -> None:
+        self.began = True
         self.write("begin", dict(info))
+        if self.watch is not None:
+            self.watch.on_train_begin(info)
 
     def on_batch_end(self, step: int, logs: dict[str, Any]) -> None:
         self.write("batch", dict(logs))
@@ -74,45 +107,85 @@ class ReportLog:
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any]) -> None:
         self.write("epoch", dict(logs))
+        self.check_diverged(epoch, logs)
         self.check_stop()
+
+    def check_diverged(self, epoch: int, logs: dict[str, Any]) -> None:
+        """Stop a diverging run as failed, with the warning the library logged for it (the
+        trainer's own watch has logged it already; this copy's is caught, not logged twice)."""
+        if self.watch is None or self.watch.warned or self.stop is not None:
+            return
+        caught = CaughtWarnings()
+        logger = logging.getLogger("nnstudio.train")
+        logger.addFilter(caught)
+        try:
+            self.watch.on_epoch_end(epoch, logs)
+        finally:
+            logger.removeFilter(caught)
+        if self.watch.warned:
+            message = caught.messages[-1] if caught.messages else f"epoch {epoch}: the loss is diverging"
+            self.stop = StopRequested("failed", f"{message} The run was stopped.", "diverged")
+            self.stop_training = True
 
     def on_train_end(self, logs: dict[str, Any]) -> None:
         self.write("end", dict(logs))
         if logs.get("stop_requested"):
-            raise StopRequested(self.reason or "stopped")
+            raise self.stop or StopRequested("stopped")
 
 
 # ----------------------------------------------------------------------------- child side
 
 
-def train_in_child(folder: str, parent_pid: int, resume: bool) -> None:
-    """The child process: train the run in folder, then move the model into models/."""
+def train_in_child(folder: str, parent_pid: int) -> None:
+    """The child process: train the run in folder (continuing its checkpoint when run.json
+    says resume), then move the model into models/."""
     from nnstudio.threads import use_threads
 
     run_dir = Path(folder)
     record = read_json(run_dir / RUN_JSON)
     if record.get("threads"):
         use_threads(int(record["threads"]))
-    update_run(run_dir, status="running", pid=os.getpid(), error=None)
+    update_run(run_dir, status="running", pid=os.getpid(), error=None, reason=None)
     callback = ReportLog(run_dir, parent_pid)
+    options = dict(record["options"])
+    if record.get("device"):
+        options["device"] = record["device"]  # the GPU the queue placed this run on
     try:
         from nnstudio.workflows import train_model
 
-        train_model(record["data_path"], out=run_dir / MODEL_PART, model=record["spec"], resume=resume,
-                    per_class=record.get("per_class"), callbacks=[callback], **record["options"])
+        train_model(record["data_path"], out=run_dir / MODEL_PART, model=record["spec"],
+                    resume=bool(record.get("resume")), per_class=record.get("per_class"), callbacks=[callback],
+                    **options)
     except StopRequested as stop:
-        update_run(run_dir, status=str(stop), pid=None)
+        end_run(run_dir, stop.status, error=stop.error, reason=stop.reason)
         return
     except Exception as error:  # noqa: BLE001 - every failure must reach the page
         log.debug("run %s failed", run_dir.name, exc_info=True)
-        message = one_line(error)
-        callback.write("status", {"status": "failed", "error": message})
-        update_run(run_dir, status="failed", pid=None, error=message,
-                   trace=traceback.format_exc(limit=8))
+        end_run(run_dir, "failed", error=one_line(error), reason=failure_reason(error, callback.began),
+                trace=traceback.format_exc(limit=8))
         return
     name = publish_model(run_dir, record)
     callback.write("status", {"status": "done", "model": name})
     update_run(run_dir, status="done", pid=None, model=name)
+
+
+def failure_reason(error: Exception, began: bool) -> str:
+    """Return a failure's short reason for the run's row. Every TrainingError raised once
+    training has begun is the loop's non-finite loss (options and data are checked
+    before the first step)."""
+    from nnstudio.errors import TrainingError
+
+    return "diverged" if began and isinstance(error, TrainingError) else "error"
+
+
+def end_run(run_dir: Path, status: str, *, error: str | None = None, reason: str | None = None,
+            **more: Any) -> None:
+    """Record how a run ended: a "status" event for the page, then run.json."""
+    event: dict[str, Any] = {"status": status}
+    if error:
+        event.update(error=error, reason=reason)
+    write_event(run_dir, "status", event)
+    update_run(run_dir, status=status, pid=None, error=error, reason=reason, **more)
 
 
 def publish_model(run_dir: Path, record: dict[str, Any]) -> str:
@@ -137,110 +210,6 @@ def update_run(run_dir: Path, **changes: Any) -> dict[str, Any]:
     record.update(changes, updated=time.time())
     write_json(run_dir / RUN_JSON, record)
     return record
-
-
-# ----------------------------------------------------------------------------- server side
-
-
-class JobRunner:
-    """Starts runs in child processes ("spawn": a fresh interpreter, no state shared with
-    the server's threads) and watches them, so that a crashed child marks its run failed."""
-
-    def __init__(self, space: Workspace) -> None:
-        self.space = space
-        self.context = multiprocessing.get_context("spawn")
-        self.processes: dict[str, Any] = {}
-        self.lock = threading.Lock()
-
-    def create(self, data: str, data_path: str, spec: dict[str, Any], options: dict[str, Any],
-               model_name: str, threads: int | None = None, per_class: int | None = None) -> dict[str, Any]:
-        """Write a new run folder (status queued), start it, and return its record."""
-        run_id = time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(2)
-        run_dir = self.space.run_dir(run_id, must_exist=False)
-        run_dir.mkdir(parents=True)
-        record = {"id": run_id, "data": data, "data_path": data_path, "spec": spec, "options": options,
-                  "model_name": check_name(model_name, "model"), "status": "queued", "pid": None,
-                  "model": None, "error": None, "created": time.time(), "threads": threads,
-                  "per_class": per_class}
-        write_json(run_dir / RUN_JSON, record)
-        self.start(run_id, resume=False)
-        return record
-
-    def start(self, run_id: str, *, resume: bool) -> None:
-        """Start the child process of run_id and a thread that waits for it."""
-        run_dir = self.space.run_dir(run_id)
-        (run_dir / STOP_FILE).unlink(missing_ok=True)
-        process = self.context.Process(target=train_in_child, args=(str(run_dir), os.getpid(), resume),
-                                       name=f"nnstudio-run-{run_id}", daemon=False)
-        with self.lock:
-            process.start()
-            self.processes[run_id] = process
-        # The child writes its own pid and status: a write from here could race with it.
-        threading.Thread(target=self.watch, args=(run_id, process), daemon=True).start()
-
-    def watch(self, run_id: str, process: Any) -> None:
-        """Wait for the child; a child that ended without a final status has crashed."""
-        process.join()
-        run_dir = self.space.run_dir(run_id, must_exist=False)
-        record = read_json(run_dir / RUN_JSON)
-        if record.get("status") not in FINAL:
-            code = process.exitcode
-            how = f"killed by signal {-code}" if code is not None and code < 0 else f"exit code {code}"
-            message = f"the training process ended unexpectedly ({how}). help: resume the run from its checkpoint"
-            write_event(run_dir, "status", {"status": "failed", "error": message})
-            update_run(run_dir, status="failed", pid=None, error=message)
-        with self.lock:
-            if self.processes.get(run_id) is process:
-                del self.processes[run_id]
-
-    def status(self, record: dict[str, Any]) -> str:
-        """Return the run's status as it is now: a run marked queued or running whose
-        process is gone (the server that watched it was stopped) is interrupted."""
-        status = record.get("status", "failed")
-        if status in FINAL:
-            return status
-        with self.lock:
-            process = self.processes.get(record.get("id", ""))
-        if process is not None:
-            return status if process.is_alive() or process.exitcode is None else "failed"
-        return status if pid_alive(record.get("pid")) else "interrupted"
-
-    def stop(self, run_id: str) -> None:
-        """Ask a running run to stop at its next batch (it keeps a checkpoint)."""
-        run_dir = self.space.run_dir(run_id)
-        (run_dir / STOP_FILE).write_text("stop\n", encoding="utf-8")
-
-    def resume(self, run_id: str) -> None:
-        """Continue a stopped, interrupted or failed run from its checkpoint."""
-        run_dir = self.space.run_dir(run_id)
-        record = read_json(run_dir / RUN_JSON)
-        status = self.status(record)
-        if status not in RESUMABLE:
-            raise Conflict(f"run {run_id!r} is {status}; only a run that is {', '.join(RESUMABLE)} can be resumed")
-        if not (run_dir / (MODEL_PART + ".checkpoint")).is_dir():
-            raise Conflict(f"run {run_id!r} has no checkpoint to resume from. help: start a new run")
-        update_run(run_dir, status="queued", error=None)
-        self.start(run_id, resume=True)
-
-    def delete(self, run_id: str) -> None:
-        """Remove a finished run's folder (its model, if any, stays in models/)."""
-        run_dir = self.space.run_dir(run_id)
-        if self.status(read_json(run_dir / RUN_JSON)) not in FINAL:
-            raise Conflict(f"run {run_id!r} is still training. help: stop it first")
-        shutil.rmtree(run_dir)
-
-    def stop_all(self, wait: float = 10.0) -> None:
-        """Ask every run this server started to stop (server shutdown), and wait a while."""
-        with self.lock:
-            running = dict(self.processes)
-        for run_id in running:
-            try:
-                self.stop(run_id)
-            except Exception:  # noqa: BLE001 - a run deleted meanwhile
-                pass
-        deadline = time.monotonic() + wait
-        for process in running.values():
-            process.join(max(0.0, deadline - time.monotonic()))
 
 
 def pid_alive(pid: Any) -> bool:

@@ -14,7 +14,7 @@ from typing import Any
 
 from fastapi import Request
 
-from nnstudio.studio.jobs import JobRunner
+from nnstudio.studio.runner import JobRunner
 from nnstudio.studio.quick import QuickWork
 from nnstudio.studio.workspace import NotFound, Workspace
 
@@ -60,18 +60,22 @@ class StudioState:
     jobs: JobRunner = field(init=False)
     models: LoadedModels = field(init=False)
     threads: int | None = None  # torch threads of each training process
+    parallel_runs: int | None = None  # runs that train at once (None: runner.default_parallel_runs())
     caches: dict[Any, Any] = field(default_factory=dict)
     quick: QuickWork = field(default_factory=QuickWork)  # predictions: inline or in a thread
 
     def __post_init__(self) -> None:
-        self.jobs = JobRunner(self.space)
+        self.jobs = JobRunner(self.space, self.parallel_runs)
         self.models = LoadedModels(self.space)
 
     @classmethod
-    def open(cls, root: str | Path, threads: int | None = None) -> StudioState:
-        """Return the state of the workspace at root (created when missing); trainings
-        use `threads` torch threads (None: training_threads())."""
-        return cls(Workspace.open(root), threads=threads if threads is not None else training_threads())
+    def open(cls, root: str | Path, threads: int | None = None, parallel_runs: int | None = None) -> StudioState:
+        """Return the state of the workspace at root (created when missing); up to
+        parallel_runs trainings at once, each with `threads` torch threads (None: the
+        cores of training_threads() shared among the parallel runs)."""
+        if threads is None:
+            threads = max(1, training_threads() // (parallel_runs or 1))
+        return cls(Workspace.open(root), threads=threads, parallel_runs=parallel_runs)
 
 
 def training_threads(cores: int | None = None) -> int:

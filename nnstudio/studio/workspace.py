@@ -11,7 +11,11 @@ The files are the truth: a restarted server reads everything back from them.
 
 from __future__ import annotations
 
+import errno
 import json
+import os
+import secrets
+import shutil
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -103,6 +107,31 @@ class Workspace:
     def is_builtin(self, data: str) -> bool:
         """True for the bundled datasets (shapes, letters, digits, mnist)."""
         return data in DATASET_NAMES
+
+
+def move_folder(source: Path, target: Path, what: str) -> None:
+    """Rename folder source to target (same parent) without ever replacing anything:
+    the target name is taken first by creating it empty (which fails when it exists), then
+    source is renamed onto that empty folder in one step. Conflict when the name is taken."""
+    try:
+        target.mkdir()
+    except FileExistsError:
+        raise Conflict(f"{what} {target.name!r} exists already; help: choose another name") from None
+    try:
+        os.rename(source, target)  # atomic; over an empty folder only
+    except OSError as error:
+        target.rmdir()
+        if error.errno in (errno.ENOTEMPTY, errno.EEXIST):
+            raise Conflict(f"{what} {target.name!r} was just taken; help: choose another name") from None
+        raise
+
+
+def remove_folder(folder: Path) -> None:
+    """Delete folder and all in it; it leaves its name in one step (renamed to a hidden
+    name that every listing skips), so a failure half-way never shows half a folder."""
+    hidden = folder.with_name(f".deleting-{folder.name}-{secrets.token_hex(4)}")
+    os.rename(folder, hidden)
+    shutil.rmtree(hidden)
 
 
 def read_json(path: Path) -> dict[str, Any]:

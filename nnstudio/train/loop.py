@@ -206,7 +206,6 @@ class Run:
         self.epoch_rng: tuple[torch.Tensor, torch.Tensor] | None = None  # generator states at the epoch's start
         self.losses: list[torch.Tensor] = []  # this epoch's batch losses so far (means; sums with processes)
         self.corrects: list[torch.Tensor] = []  # this epoch's right answers per batch so far
-        self.seen = 0  # this process's samples of the epoch so far (for batch reports)
         self.correct_before = 0  # correct answers of batches done before a resume
         self.seconds_before = 0.0  # time spent in this epoch before a resume
         self.saved_at: tuple[int, int] | None = None  # (epoch, batch) of the checkpoint on disk
@@ -309,7 +308,8 @@ class Run:
         for index in range(self.batch, count):
             xb = batches.inputs(index)  # (b, *input_shape) float
             yb = self.y[batches.ids(index)]
-            placement.begin_batch(batches.positions(index), batches.global_sizes[index])
+            if world > 1:
+                placement.begin_batch(batches.positions(index), batches.global_sizes[index])
             with self.autocast():
                 out = self.model(xb)  # (b, classes) logits
             if world == 1:
@@ -327,7 +327,6 @@ class Run:
             step()
             self.losses.append(kept.detach())
             self.corrects.append(task.correct(out.detach(), yb))
-            self.seen += batches.counts[index]
             self.batch = index + 1
             if time.monotonic() >= next_report:
                 call(callbacks, "on_batch_end", self.batch, self.batch_logs(batches))

@@ -9,9 +9,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from studio_helpers import BASE_URL, CNN, MODEL
-
-from nnstudio.studio.app import create_app
+from studio_helpers import CNN, MODEL, studio_client
 
 
 @pytest.fixture(scope="session")
@@ -48,6 +46,6 @@ def workspace(tmp_path: Path, trained_models: Path) -> Path:
 
 @pytest.fixture
 def client(workspace: Path) -> Iterator[TestClient]:
-    """A client of a studio app on the fresh workspace."""
-    with TestClient(create_app(workspace), base_url=BASE_URL) as test_client:
+    """A client of a studio app on the fresh workspace, sending its token."""
+    with studio_client(workspace) as test_client:
         yield test_client

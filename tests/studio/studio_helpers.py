@@ -1,4 +1,4 @@
-"""Helpers of the studio API tests: request bodies (PNGs) and waiting."""
+"""Helpers of the studio API tests: clients that carry the token, request bodies (PNGs), waiting."""
 
 from __future__ import annotations
 
@@ -10,13 +10,24 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from fastapi.testclient import TestClient
 from PIL import Image
 
+from nnstudio.studio.app import create_app
+
 BASE_URL = "http://127.0.0.1:8765"  # the Host guard lets 127.0.0.1 in
+TOKEN = "studio-test-token"  # the access token of every test app
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
 BROKEN_SQUARE = [[1, 1, 1, 0, 1], [1, 0, 0, 0, 1], [1, 0, 0, 0, 1], [0, 0, 0, 0, 1], [1, 1, 1, 1, 1]]
 CROSS = [[1, 0, 0, 0, 1], [0, 1, 0, 1, 0], [0, 0, 1, 0, 0], [0, 1, 0, 1, 0], [1, 0, 0, 0, 1]]
 MODEL = "shapes-small"  # the trained model every workspace starts with
 CNN = "digits-random"  # an untrained CNN with BatchNormalization and pooling
+
+
+def studio_client(workspace: Path, base_url: str = BASE_URL, **options: Any) -> TestClient:
+    """Return a client of a studio app on workspace (token TOKEN) that sends the token as
+    a bearer header; use it in a with block (it starts and stops the app)."""
+    return TestClient(create_app(workspace, token=TOKEN, **options), base_url=base_url, headers=AUTH)
 
 
 def png_bytes(pixels: Any, scale: int = 1) -> bytes:

@@ -66,7 +66,7 @@ def test_an_empty_class_has_no_network_yet(client: TestClient) -> None:
     client.post("/api/datasets", json={"name": "empty", "classes": ["a", "b"]})
     client.post("/api/datasets/empty/samples?class=a", content=png_bytes(CROSS), headers=PNG)
     info = client.get("/api/datasets/empty").json()
-    assert info["network"] is None and "'b' has no images" in info["network_error"]
+    assert info["network"] is None and "class 'b' has no samples yet" in info["network_error"]
 
 
 def trainer_words(spec_dict: dict, data: str | Path) -> str:

@@ -19,11 +19,10 @@ from typing import Any
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
-from studio_helpers import BASE_URL, BROKEN_SQUARE, files_under, png_bytes, wait_for
+from studio_helpers import BROKEN_SQUARE, files_under, png_bytes, studio_client, wait_for
 
 from nnstudio.predict import load
 from nnstudio.spec import get_preset
-from nnstudio.studio.app import create_app
 
 FINISHED = ("done", "failed", "stopped", "interrupted")
 
@@ -55,7 +54,7 @@ def events_of(client: TestClient, run_id: str) -> list[tuple[str, dict[str, Any]
 def trained(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, Path, dict[str, Any]]]:
     """(client, workspace, finished run): shapes-mlp trained 3 epochs through the API."""
     workspace = tmp_path_factory.mktemp("runs") / "workspace"
-    with TestClient(create_app(workspace), base_url=BASE_URL) as client:
+    with studio_client(workspace) as client:
         started = client.post("/api/runs", json={"data": "shapes", "model": "shapes-mlp", "options": {"epochs": 3}})
         assert started.status_code == 201, started.text
         assert started.json()["status"] in ("queued", "running")
@@ -67,6 +66,11 @@ def test_a_run_trains_saves_and_predicts(trained: tuple[TestClient, Path, dict[s
     client, workspace, run = trained
     assert run["status"] == "done", run["error"]
     assert run["options"] == {"epochs": 3} and run["data"] == "shapes" and run["network"] == "shapes-mlp"
+    # The plan: what it trained with, the asked epochs and the network's own other options.
+    own = get_preset("shapes-mlp").training
+    assert run["plan"]["epochs"] == 3 and run["plan"]["batch_size"] == own["batch_size"] != 32
+    assert run["plan"]["optimizer"] == own["optimizer"] and run["plan"]["lr"] == own["lr"]
+    assert run["plan_reasons"] == {} and any(line.startswith("epochs") for line in run["plan_lines"])
     assert [row["epoch"] for row in run["history"]] == [1, 2, 3]
     assert all(0 <= row["accuracy"] <= 1 and row["loss"] > 0 for row in run["history"])
     assert run["model"] == "shapes-shapes-mlp-1" and run["error"] is None
@@ -85,7 +89,8 @@ def test_the_event_stream_replays_a_finished_run(trained: tuple[TestClient, Path
     client, _, run = trained
     pairs = events_of(client, run["id"])
     names = [name for name, _ in pairs]
-    assert names[0] == "begin" and names.count("epoch") == 3
+    assert names[:2] == ["plan", "begin"] and names.count("epoch") == 3
+    assert pairs[0][1]["config"] == pairs[1][1]["config"]  # the plan is what the loop began with
     assert [data["epoch"] for name, data in pairs if name == "epoch"] == [1, 2, 3]
     assert ("status", "done") in [(name, data.get("status")) for name, data in pairs]
     assert names[-1] == "end" and pairs[-1][1] == {"status": "done"}
@@ -103,7 +108,7 @@ def test_a_restarted_server_shows_the_same_runs_and_models(trained: tuple[TestCl
     record.update(id=copy.name, status="running", pid=gone.pid, model=None)
     (copy / "run.json").write_text(json.dumps(record))
     try:
-        with TestClient(create_app(workspace), base_url=BASE_URL) as again:
+        with studio_client(workspace) as again:
             assert again.get("/api/models").json() == client.get("/api/models").json()
             runs = {r["id"]: r for r in again.get("/api/runs").json()}
             assert runs[run["id"]]["status"] == "done" and runs[run["id"]]["last"] == run["history"][-1]
@@ -161,8 +166,24 @@ def test_a_nan_run_fails_with_the_library_message(trained: tuple[TestClient, Pat
     assert "loss is nan" in run["error"] and "lower the learning rate" in run["error"]
     assert "\n" not in run["error"]
     failed = [data for name, data in events_of(client, run["id"]) if name == "status"]
-    assert failed == [{"kind": "status", "time": failed[0]["time"], "status": "failed", "error": run["error"]}]
+    assert failed == [{"kind": "status", "time": failed[0]["time"], "status": "failed", "error": run["error"],
+                       "reason": "diverged"}]
+    assert run["reason"] == "diverged"
     assert not (workspace / "models" / "diverged").exists()
+
+
+def test_a_diverging_run_stops_and_says_so(trained: tuple[TestClient, Path, dict[str, Any]]) -> None:
+    """lr 1000 with clipped gradients: the loss stays finite but runs far above an untrained
+    network's. The library's divergence watch warns; the studio run stops as failed."""
+    client, workspace, _ = trained
+    started = client.post("/api/runs", json={"data": "shapes", "model": "shapes-mlp", "name": "runaway",
+                                             "options": {"epochs": 20, "lr": 1000}})
+    run = wait_run(client, started.json()["id"])
+    assert run["status"] == "failed" and run["reason"] == "diverged"
+    assert "training is diverging" in run["error"] and "lr is 1000" in run["error"]
+    assert len(run["history"]) < 20 and run["plan"]["lr"] == 1000
+    assert not (workspace / "models" / "runaway").exists()
+    assert [r["reason"] for r in client.get("/api/runs").json() if r["id"] == run["id"]] == ["diverged"]
 
 
 @pytest.mark.slow

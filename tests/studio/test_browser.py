@@ -37,9 +37,14 @@ BROKEN_SQUARE = ["11101", "10001", "10001", "00001", "11111"]
 
 @dataclass
 class Studio:
-    url: str
+    url: str  # the address without its token: http://127.0.0.1:PORT/
     workspace: Path
     output: list[str] = field(default_factory=list)
+    token: str = ""  # the access token the studio printed in its address
+
+    def opening(self, path: str = "") -> str:
+        """Return the address of path with ?token=, as the printed address has it."""
+        return f"{self.url}{path}?token={self.token}"
 
 
 @contextmanager
@@ -55,9 +60,9 @@ def running_studio(workspace: Path) -> Iterator[Studio]:
         assert process.stdout is not None
         for line in process.stdout:
             studio.output.append(line.rstrip())
-            match = re.search(r"http://[\w.\[\]:]+/", line)
+            match = re.search(r"(http://[\w.\[\]:]+/)\?token=([\w.~-]+)", line)
             if match and not studio.url:
-                studio.url = match.group(0)
+                studio.url, studio.token = match.groups()
                 found.set()
         found.set()
 
@@ -82,9 +87,10 @@ def wait_until_serving(studio: Studio, process: subprocess.Popen, seconds: float
     import urllib.request
 
     deadline = time.monotonic() + seconds
+    asked = urllib.request.Request(studio.url + "api/presets", headers={"Authorization": f"Bearer {studio.token}"})
     while True:
         try:
-            with urllib.request.urlopen(studio.url + "api/presets", timeout=5):
+            with urllib.request.urlopen(asked, timeout=5):
                 return
         except OSError:
             if process.poll() is not None or time.monotonic() > deadline:
@@ -156,7 +162,8 @@ def snap(page: Any, name: str) -> None:
 
 
 def open_studio(page: Any, studio: Studio) -> None:
-    page.goto(studio.url)
+    """Open the printed address (with its token) and wait until the page is ready."""
+    page.goto(studio.opening())
     page.wait_for_selector(READY, timeout=60_000)
 
 
@@ -204,7 +211,7 @@ def test_drawn_L_is_read_as_L(page: Any, studio: Studio, letters_model: str) -> 
         let dark = 0, light = 0; for (let i = 0; i < d.length; i += 4) { if (d[i+3] === 0) continue;
         if (d[i] < 80) dark++; else if (d[i] > 200) light++; } return [dark, light]; }""")
     assert shades[0] > 0 and shades[1] > shades[0]
-    assert page.locator("[data-testid=network-drawing] img").count() == 1
+    assert page.locator("[data-testid=network-drawing] svg").count() == 1
     assert visible_error(page) == ""
 
 
@@ -222,7 +229,7 @@ def test_broken_square_on_the_grid_is_a_square(page: Any, studio: Studio, shapes
 
     assert page.inner_text("[data-testid=prediction-top]").strip() == "square"
     assert page.locator("[data-testid=probabilities] .prob").count() == 5
-    assert page.locator("[data-testid=network-drawing] img").count() == 1
+    assert page.locator("[data-testid=network-drawing] svg").count() == 1
     snap(page, "broken_square_answer")
     page.click("[data-testid=clear]")
     page.wait_for_selector(READY)
@@ -281,7 +288,9 @@ def test_design_that_does_not_fit_the_data_is_shown_at_its_input(page: Any, stud
     page.select_option("[data-testid=dataset-select]", "digits")
     page.wait_for_selector(READY, timeout=60_000)
     assert "64 values" in message.inner_text() and start.is_disabled()
-    # An untouched design becomes the network the server reports for the dataset.
+    # An untouched design becomes the network the server reports for the dataset (a new
+    # visitor: the page keeps an edited design across reloads).
+    page.evaluate("localStorage.clear()")
     open_studio(page, studio)
     page.select_option("[data-testid=dataset-select]", "digits")
     page.wait_for_selector(READY)
@@ -319,7 +328,7 @@ def test_own_dataset_starts_from_the_network_fitted_to_it(page: Any, studio: Stu
 def test_api_docs_list_every_route_offline(page: Any, studio: Studio) -> None:
     asked: list[str] = []
     page.on("request", lambda request: asked.append(request.url))
-    page.goto(studio.url + "docs")
+    page.goto(studio.opening("docs"))
     page.wait_for_selector(READY)
     routes = page.locator("[data-testid=api-route]")
     assert routes.count() >= 20
@@ -355,45 +364,6 @@ def test_overfitting_epoch_is_marked_on_the_chart(page: Any, studio: Studio) -> 
     assert marked["points"] == "5"
 
 
-def test_drawn_sample_is_added_to_a_new_dataset(page: Any, tmp_path: Path) -> None:
-    with running_studio(tmp_path / "workspace") as fresh:  # no model: the canvas still draws
-        open_studio(page, fresh)
-        page.fill("#new-dataset-name", "doodles")
-        page.fill("#new-dataset-classes", "ring, cross")
-        page.click("#dataset-create")
-        page.wait_for_selector(READY)
-        assert visible_error(page) == ""
-        page.select_option("#sample-class", "cross")
-        draw(page, [[(60, 60), (220, 220)], [(220, 60), (60, 220)]])
-        page.click("[data-testid=add-sample]")
-        page.wait_for_selector(READY)
-
-        assert visible_error(page) == ""
-        files = list((fresh.workspace / "datasets" / "doodles" / "cross").glob("*.png"))
-        assert len(files) == 1
-        assert not list((fresh.workspace / "datasets" / "doodles" / "ring").iterdir())
-        grey = np.asarray(Image.open(files[0]).convert("L"))
-        assert grey.min() < 64 and np.median(grey) > 192  # dark strokes on light paper
-        assert page.locator("#samples img").count() == 1
-        assert page.locator("[data-testid=dataset-select] option[value=doodles]").count() == 1
-
-        # Its delete button is reachable from the keyboard (focused, it shows) and removes
-        # the file; the lists are read again and the dataset stays shown.
-        delete = page.locator("#samples .sample-delete")
-        assert delete.evaluate("b => getComputedStyle(b).opacity") == "0"
-        page.focus("#samples .sample-delete")
-        page.keyboard.press("Tab")
-        page.keyboard.press("Shift+Tab")  # back to it by keyboard: :focus-visible
-        assert delete.evaluate("b => b === document.activeElement && getComputedStyle(b).opacity") == "1"
-        page.keyboard.press("Enter")
-        page.wait_for_selector(READY)
-        assert visible_error(page) == ""
-        assert not files[0].exists() and page.locator("#samples img").count() == 0
-        assert page.inner_text("#samples-title") == "doodles: 0 images"
-        assert page.input_value("#sample-dataset") == "doodles"
-        assert "(0 images)" in page.inner_text("[data-testid=dataset-select] option[value=doodles]")
-
-
 @pytest.mark.slow
 def test_training_letters_grows_the_chart(page: Any, studio: Studio) -> None:
     open_studio(page, studio)
@@ -427,3 +397,31 @@ def test_training_letters_grows_the_chart(page: Any, studio: Studio) -> None:
     assert page.locator("[data-testid=chart] polyline").count() >= 4  # loss and accuracy, training and validation
     assert page.input_value("[data-testid=model-select]") == "letters-from-page"
     assert (studio.workspace / "models" / "letters-from-page" / "model.json").is_file()
+
+
+def test_the_printed_address_lets_the_browser_in_and_leaves_no_token_behind(page: Any, browser: Any,
+                                                                            studio: Studio) -> None:
+    open_studio(page, studio)
+    assert page.url == studio.url and "token" not in page.evaluate("location.href")
+    assert page.evaluate("document.cookie") == ""  # HttpOnly: the page's scripts cannot read it
+    [cookie] = [c for c in page.context.cookies() if c["name"].startswith("nnstudio-token-")]
+    assert cookie["value"] == studio.token and cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+    page.reload()
+    page.wait_for_selector(READY)
+    assert visible_error(page) == ""
+    page.goto(studio.url + "docs")  # the cookie alone opens every page of the studio
+    page.wait_for_selector(READY)
+    assert page.locator("[data-testid=api-route]").count() >= 20
+
+    stranger = browser.new_context(viewport={"width": 1024, "height": 700})
+    try:
+        locked = stranger.new_page()
+        answer = locked.goto(studio.url)
+        assert answer.status == 401
+        text = " ".join(locked.inner_text("body").split())
+        assert "open the address printed by nnstudio studio" in text.lower() and studio.token not in text
+        snap(locked, "token_needed")
+        assert locked.goto(studio.url + "?token=wrong").status == 401
+        assert not stranger.cookies()
+    finally:
+        stranger.close()

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import secrets
-import shutil
 import string
 import tempfile
 import time
@@ -29,7 +28,7 @@ from nnstudio.spec import Spec, preset_names
 from nnstudio.spec.fitting import NetworkChoice, choose_default_network
 from nnstudio.studio.bodies import image_body
 from nnstudio.studio.state import StudioState, get_state
-from nnstudio.studio.workspace import Conflict, NotFound, check_name
+from nnstudio.studio.workspace import Conflict, NotFound, check_name, move_folder, remove_folder
 
 router = APIRouter(prefix="/api/datasets", tags=["datasets"])
 
@@ -98,7 +97,8 @@ def default_network(state: StudioState, name: str, per_class: int | None = None)
     from nnstudio.workflows import folder_default_size
 
     folder = state.space.dataset_dir(name)
-    size, count, classes = folder_default_size(folder, per_class)  # DataError when a class has no image yet
+    check_has_samples(folder)
+    size, count, classes = folder_default_size(folder, per_class)
     return choose_default_network(str(folder), (1, *size), classes, count)
 
 
@@ -113,6 +113,7 @@ def data_sample(state: StudioState, name: str, spec: Spec | None) -> Dataset:
             state.caches[key] = load_training_data(name, spec, per_class=1)
         return state.caches[key]
     folder = state.space.dataset_dir(name)
+    check_has_samples(folder)
     stamp = folder_stamp(folder)
     key = ("sample", name, None if spec is None else tuple(spec.input_shape), stamp)
     if key not in state.caches:
@@ -185,6 +186,21 @@ def own_dataset(folder: Path, with_files: bool = False) -> dict[str, Any]:
     return answer
 
 
+def check_has_samples(folder: Path) -> None:
+    """DataError, in the words of a person filling the dataset, when an own dataset has no
+    class or a class without a sample (the trainer's own reader speaks of folders)."""
+    classes = class_folders(folder)
+    if not classes and any(is_image(p) for p in folder.iterdir()):
+        return  # the flat layout (CLASS_name.png) the trainer reads too
+    if not classes:
+        raise DataError(f"dataset {folder.name!r} has no classes yet; help: add a class, then samples to it")
+    empty = [c.name for c in classes if not sample_files(c)]
+    if empty:
+        which = f"class {empty[0]!r} has" if len(empty) == 1 else f"classes {', '.join(map(repr, empty))} have"
+        raise DataError(f"dataset {folder.name!r}: {which} no samples yet; help: draw or upload at least one "
+                        "into each class")
+
+
 def sample_files(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if is_image(p))
 
@@ -195,6 +211,8 @@ def mosaic(name: str, per_class: int = Query(8, ge=1, le=25), state: StudioState
     from nnstudio.draw import draw_mosaic
 
     source = name if state.space.is_builtin(name) else state.space.dataset_dir(name)
+    if isinstance(source, Path):
+        check_has_samples(source)
     return Response(draw_mosaic(load_dataset(source, "train", per_class=per_class), per_class),
                     media_type="image/svg+xml")
 
@@ -222,10 +240,31 @@ def create_dataset(body: NewDataset, state: StudioState = Depends(get_state)) ->
 def add_class(name: str, body: NewClass, state: StudioState = Depends(get_state)) -> dict[str, Any]:
     """Add an empty class folder to an own dataset."""
     folder = own_folder(state, name)
-    target = folder / check_name(body.name, "class")
-    if target.exists():
-        raise Conflict(f"class {body.name!r} exists already in dataset {name!r}")
-    target.mkdir()
+    new = check_name(body.name, "class")
+    taken = [c.name for c in class_folders(folder) if c.name.lower() == new.lower()]
+    try:
+        if taken:
+            raise FileExistsError
+        (folder / new).mkdir()
+    except FileExistsError:
+        raise Conflict(f"class {(taken or [new])[0]!r} exists already in dataset {name!r}; "
+                       "help: choose another name") from None
+    return own_dataset(folder, with_files=True)
+
+
+@router.patch("/{name}/classes/{class_name}")
+def rename_class(name: str, class_name: str, body: NewClass, state: StudioState = Depends(get_state)) -> dict[str, Any]:
+    """Rename a class of an own dataset: its folder moves in one step, never over another class."""
+    folder = own_folder(state, name)
+    source = folder / check_name(class_name, "class")
+    if not source.is_dir():
+        raise NotFound(f"class {class_name!r}: not a class of dataset {name!r}")
+    new = check_name(body.name, "class")
+    taken = [c.name for c in class_folders(folder) if c.name.lower() == new.lower() and c.name != class_name]
+    if taken:
+        raise Conflict(f"class {taken[0]!r} exists already in dataset {name!r}; help: choose another name")
+    if new != class_name:
+        move_folder(source, folder / new, "class")
     return own_dataset(folder, with_files=True)
 
 
@@ -247,7 +286,7 @@ def sample_png(image: Any) -> bytes:
     """Return image as an 8-bit grey PNG (transparency on white paper), at most
     SAMPLE_SIDE pixels on a side, as the image folders of `nnstudio data` are."""
     if isinstance(image, np.ndarray):
-        raise DataError("a sample must be an image (PNG body), not JSON numbers")
+        raise DataError("a sample must be an image (a drawing, or a PNG, JPEG, GIF or BMP file), not a list of numbers")
     grey = to_grey(image)  # (H, W) in [0, 1]
     picture = Image.fromarray(np.rint(grey * 255).astype(np.uint8), "L")
     if max(picture.size) > SAMPLE_SIDE:
@@ -273,7 +312,7 @@ def delete_sample(name: str, class_name: str, file: str, state: StudioState = De
 @router.delete("/{name}")
 def delete_dataset(name: str, state: StudioState = Depends(get_state)) -> dict[str, Any]:
     """Delete an own dataset folder and every sample in it."""
-    shutil.rmtree(own_folder(state, name))
+    remove_folder(own_folder(state, name))
     return {"deleted": name}
 
 

@@ -26,6 +26,8 @@ function ticks(low, high, n) {
 }
 
 function format(value) {
+  // A diverging loss reaches 1e10: the axis has room for about five characters.
+  if (Math.abs(value) >= 10000) return Number(value.toPrecision(2)).toExponential().replace("+", "");
   if (Math.abs(value) >= 100) return value.toFixed(0);
   if (Math.abs(value) >= 10) return value.toFixed(1);
   return String(Number(value.toPrecision(3)));
@@ -100,6 +102,6 @@ function legend(root, series, width) {
       "stroke-dasharray": s.dash || "" }));
     const text = svg("text", { x: x + 22, y: 16, class: "legend" }, s.label);
     root.append(text);
-    x += 30 + s.label.length * 6.4;
+    x += 30 + s.label.length * 7; // about the width of a 12 px character
   }
 }

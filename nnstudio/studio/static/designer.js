@@ -9,6 +9,8 @@
 import { $, attempt, clearError, el, emit, fillSelect, getJSON, hold, postJSON, request, showError, showSvg }
   from "./api.js";
 import { currentDataset } from "./data.js";
+import { fieldInput, parseShape, usesSlope } from "./fields.js";
+import { History } from "./undo.js";
 
 const EDIT_PAUSE_MS = 250; // typing pauses this long before the design is checked
 const DATA_NETWORK = "@data"; // the "Start from" choice of a network fitted to the chosen data
@@ -24,6 +26,10 @@ let edited = false; // the user changed the design since a preset or file was lo
 let checkSeq = 0;
 let editTimer = null;
 let editRelease = null;
+const KEPT_NOTE = "Your design from your last visit (kept in this browser). Start fresh for the data's own network.";
+let restored = false; // the design on the page came back from an earlier visit
+let followed = false; // the design followed the data once (the page's start)
+const history = new History("nnstudio.design"); // {spec, edited}: undo steps, and kept across reloads
 
 export function currentSpec() {
   return JSON.parse(JSON.stringify(spec));
@@ -50,6 +56,66 @@ export async function initDesigner() {
   $("#input-shape").addEventListener("input", (e) => { spec.input_shape = parseShape(e.target.value); changed(true); });
   $("#design-save").addEventListener("click", saveDesign);
   $("#design-load").addEventListener("change", (e) => attempt(() => loadDesign(e.target.files[0]), "designer"));
+  $("#design-undo").addEventListener("click", () => attempt(undo, "designer"));
+  $("#design-fresh").addEventListener("click", () => attempt(startFresh, "designer"));
+  document.addEventListener("keydown", (e) => {
+    if (!(e.ctrlKey || e.metaKey) || e.shiftKey || e.altKey || e.key.toLowerCase() !== "z") return;
+    if (e.target.closest?.("input, textarea, select, [contenteditable]")) return; // a field's own undo
+    e.preventDefault();
+    attempt(undo, "designer");
+  });
+  restoreKept();
+}
+
+// The design edited on an earlier visit comes back (the data's own network otherwise).
+function restoreKept() {
+  const kept = history.saved();
+  if (kept && kept.mine && kept.spec && Array.isArray(kept.spec.layers)) {
+    spec = { ...kept.spec, training: kept.spec.training || {} };
+    edited = true;
+    $("#preset-select").value = "";
+    render();
+    $("#design-note").textContent = KEPT_NOTE;
+    restored = true;
+    followed = true; // what comes after it can be undone back to it
+  }
+  history.reset({ spec, edited, mine: edited });
+  showUndo();
+}
+
+// Remember the design as it is now. how: "edit" (the user's: an undo step, kept across
+// reloads), "follow" (it followed the data: no step, not kept) or "fresh" (a step, not kept).
+function remember(how = "edit") {
+  const state = { spec, edited, mine: how === "edit" };
+  if (how === "follow" && !followed) history.reset(state); // the page's first design: nothing before it
+  else history.record(state); // a later follow replaces a chosen preset: that can be undone
+  followed = followed || how === "follow";
+  showUndo();
+}
+
+function showUndo() {
+  $("#design-undo").disabled = !history.canUndo();
+}
+
+async function undo() {
+  flushTyping();
+  const before = history.undo();
+  showUndo();
+  if (!before) return;
+  spec = before.spec;
+  edited = before.edited || before.mine;
+  $("#preset-select").value = "";
+  render();
+  $("#design-note").textContent = "Undone.";
+  await check();
+}
+
+// Back to the network nnstudio chooses for the data (or the empty design); undoable.
+async function startFresh() {
+  flushTyping();
+  if (dataNetwork) await startFromDataNetwork();
+  else await loadPreset("", currentDataset()?.classes);
+  remember("fresh");
 }
 
 // The "Start from" list: nothing, the presets and, when the data's own network is
@@ -66,6 +132,7 @@ function fillPresets(chosen) {
 export async function loadPreset(name, classes) {
   if (name === DATA_NETWORK && dataNetwork) {
     await startFromDataNetwork();
+    remember();
     return;
   }
   $("#preset-select").value = name;
@@ -75,6 +142,7 @@ export async function loadPreset(name, classes) {
   edited = false;
   fitToClasses(classes);
   render();
+  remember();
   await check();
 }
 
@@ -85,9 +153,16 @@ export async function followDataset(info) {
   fillPresets();
   if (!edited && dataNetwork) {
     await startFromDataNetwork();
+    remember("follow");
     return;
   }
-  if (fitToClasses(info.classes)) render();
+  if (fitToClasses(info.classes)) {
+    render();
+    remember();
+  } else if (restored) {
+    $("#design-note").textContent = KEPT_NOTE;
+  }
+  restored = false;
   await check();
 }
 
@@ -159,6 +234,7 @@ function changed(typing) {
   $("#design-note").textContent = "";
   if (!typing) {
     render();
+    remember();
     check();
     return;
   }
@@ -167,8 +243,21 @@ function changed(typing) {
   editTimer = setTimeout(() => {
     const release = editRelease;
     editRelease = null;
+    editTimer = null;
+    remember(); // a pause in typing is one undo step
     check().finally(release);
   }, EDIT_PAUSE_MS);
+}
+
+// Typing not yet paused counts as one step now (before an undo or a fresh start).
+function flushTyping() {
+  if (!editTimer) return;
+  clearTimeout(editTimer);
+  editTimer = null;
+  remember();
+  const release = editRelease;
+  editRelease = null;
+  if (release) release();
 }
 
 // ----------------------------------------------------------------------------- rows
@@ -187,7 +276,7 @@ function layerRow(layer, index) {
   const fields = el("div", { class: "fields" });
   for (const [name, field] of Object.entries(kinds[layer.type] || {})) {
     if (name === "negative_slope" && !usesSlope(layer)) continue;
-    fields.append(fieldInput(layer, index, name, field));
+    fields.append(fieldInput(layer, name, field, { activations, paddings }, changed));
   }
   const last = spec.layers.length - 1;
   return el("tr", { "data-testid": "layer-row", dataset: { index } },
@@ -201,63 +290,6 @@ function layerRow(layer, index) {
       el("button", { type: "button", title: "Move down", disabled: index === last, onclick: () => moveLayer(index, 1) },
         "↓"),
       el("button", { type: "button", title: "Remove", class: "danger", onclick: () => removeLayer(index) }, "✕")));
-}
-
-function usesSlope(layer) {
-  return layer.type === "LeakyReLU" || layer.activation === "leaky_relu";
-}
-
-function fieldInput(layer, index, name, field) {
-  const value = layer[name] !== undefined ? layer[name] : field.default;
-  const label = name.replace(/_/g, " ");
-  let input;
-  if (field.kind === "activation" || field.kind === "padding") {
-    input = el("select", { name });
-    fillSelect(input, field.kind === "activation" ? activations : paddings, value ?? "");
-    input.addEventListener("change", () => {
-      layer[name] = input.value;
-      if (name === "activation") changed(false); // shows or hides negative_slope
-      else changed(true);
-    });
-  } else if (field.kind === "bool") {
-    input = el("input", { type: "checkbox", name, checked: Boolean(value) });
-    input.addEventListener("change", () => { layer[name] = input.checked; changed(true); });
-  } else {
-    const text = field.kind === "pair" ? (Array.isArray(value) ? value.join("x") : value ?? "") : value ?? "";
-    input = el("input", {
-      type: field.kind === "pair" ? "text" : "number", name, value: String(text), size: 5,
-      step: field.kind === "int" ? "1" : "any", min: field.low ?? undefined,
-      placeholder: field.required ? "required" : "default",
-      title: field.kind === "pair" ? "one number, or two as 5x5" : `${field.kind}${field.low !== null ? ` ≥ ${field.low}` : ""}`,
-    });
-    input.addEventListener("input", () => {
-      const parsed = parseValue(input.value, field.kind);
-      if (parsed === undefined) delete layer[name];
-      else layer[name] = parsed;
-      changed(true);
-    });
-  }
-  return el("label", { class: "field", dataset: { field: name } }, el("span", {}, label), input);
-}
-
-// Return the JSON value of a field's text: numbers as numbers, "5x5" as [5, 5]; text the
-// server cannot read goes as it is, so that its error names the field.
-function parseValue(text, kind) {
-  const t = text.trim();
-  if (t === "") return undefined;
-  if (kind === "pair") {
-    const parts = t.split(/[x×,\s]+/).filter(Boolean);
-    if (parts.every((p) => /^-?\d+$/.test(p)) && parts.length <= 2) {
-      const nums = parts.map(Number);
-      return nums.length === 1 ? [nums[0], nums[0]] : nums;
-    }
-    return t;
-  }
-  return /^-?(\d+\.?\d*|\.\d+)(e-?\d+)?$/i.test(t) ? Number(t) : t;
-}
-
-function parseShape(text) {
-  return text.split(/[x×,\s]+/).filter(Boolean).map((p) => (/^\d+$/.test(p) ? Number(p) : p));
 }
 
 // ----------------------------------------------------------------------------- check and draw
@@ -355,6 +387,7 @@ async function loadDesign(file) {
     $("#preset-select").value = "";
     edited = true;
     render();
+    remember();
     await check();
     $("#design-note").textContent = `Loaded ${file.name}.`;
   } finally {

@@ -1,5 +1,6 @@
 // Starts the page: each panel's module, the first dataset, the saved models and the
-// newest run (followed live if it is still training), each as soon as what it needs is there.
+// newest run (followed live, with its dataset and options, if it is still training),
+// each as soon as what it needs is there.
 
 import { attempt, hold, initErrors, on } from "./api.js";
 import { initCanvas } from "./canvas.js";
@@ -28,11 +29,11 @@ async function start() {
     const datasets = loadDatasets(FIRST_DATASET);
     const designer = initDesigner();
     const training = initTraining();
+    const first = chooseDataset(FIRST_DATASET, Promise.all([datasets, designer, training]));
     await Promise.all([
-      datasets, designer, training,
-      chooseDataset(FIRST_DATASET, Promise.all([datasets, designer, training])),
+      datasets, designer, training, first,
       loadModels(undefined, datasets),
-      resumeView(training),
+      resumeView(Promise.all([training, first])), // a run still training then shows its own dataset
     ]);
   } finally {
     release();

@@ -2,10 +2,11 @@
 // network lit with this input, its mistakes on a test set) and manage saved models
 // (list, delete, download, upload, ONNX).
 
-import { $, attempt, clearError, del, el, emit, fillSelect, getJSON, percent, request, showError, showSvg }
+import { $, attempt, clearError, del, el, emit, fillSelect, getJSON, percent, request, showError }
   from "./api.js";
 import { useCanvas, useGrid } from "./canvas.js";
 import { listDatasets } from "./data.js";
+import { showNetwork } from "./network.js";
 
 let models = [];
 let model = null; // GET /api/models/{name}
@@ -75,7 +76,7 @@ export async function chooseModel(name) {
 async function showPlainDrawing(chosen, asked = null) {
   const svg = await (asked || request("GET", `/api/models/${enc(chosen.name)}/drawing.svg`, { as: "text" }));
   if (svg instanceof Error) throw svg;
-  if (model === chosen) showSvg($("#network-drawing"), svg, `network ${chosen.name}`);
+  if (model === chosen) showNetwork($("#network-drawing"), svg, `network ${chosen.name}`, chosen);
 }
 
 function classList(names) {
@@ -108,14 +109,15 @@ export async function predict(input) {
   const chosen = model;
   const body = input.kind === "grid" ? { json: { input: input.grid } } : { body: input.blob, type: input.type || "image/png" };
   const base = `/api/models/${enc(chosen.name)}`;
+  const named = input.name ? `?filename=${enc(input.name)}` : ""; // an upload's errors name the file
   try {
     const [answer, svg] = await Promise.all([
-      request("POST", `${base}/predict`, body),
-      request("POST", `${base}/drawing.svg`, { ...body, as: "text" }),
+      request("POST", `${base}/predict${named}`, body),
+      request("POST", `${base}/drawing.svg${named}`, { ...body, as: "text" }),
     ]);
     if (mine !== answerSeq || model !== chosen) return;
     showAnswer(answer, chosen);
-    showSvg($("#network-drawing"), svg, `network ${chosen.name} with this input`);
+    showNetwork($("#network-drawing"), svg, `network ${chosen.name} with this input`, chosen);
     clearError("predict");
     emit("answer", answer);
   } catch (error) {
@@ -127,7 +129,10 @@ function showAnswer(answer, chosen) {
   $("#prediction-top").textContent = answer.class;
   $("#confidence").textContent = `${percent(answer.confidence)} sure`;
   const byClass = Object.fromEntries(answer.predictions.map((p) => [p.class, p.probability]));
-  const names = chosen.class_names.length ? chosen.class_names : answer.predictions.map((p) => p.class);
+  // Most likely first; equal ones in the model's class order.
+  const order = chosen.class_names.length ? chosen.class_names : answer.predictions.map((p) => p.class);
+  const names = order.map((name, i) => [name, byClass[name] ?? 0, i]).sort((a, b) => b[1] - a[1] || a[2] - b[2])
+    .map(([name]) => name);
   const holder = $("#probabilities");
   holder.classList.toggle("many", names.length > 12);
   holder.style.setProperty("--rows", String(Math.ceil(names.length / 2))); // two columns, read downwards
@@ -182,7 +187,7 @@ export function drawPrepared(canvas, values) {
 async function uploadImage(file) {
   if (!file) return;
   $("#image-upload").value = "";
-  await predict({ kind: "file", blob: file, type: file.type || "application/octet-stream" });
+  await predict({ kind: "file", blob: file, type: file.type || "application/octet-stream", name: file.name });
 }
 
 // ----------------------------------------------------------------------------- mistakes

@@ -1,23 +1,32 @@
-// Panel 5, own data (Teachable-Machine style): create a dataset with class names, add
-// the current drawing (or upload) as a sample of a class, add a wrongly answered input
-// in one click, view and delete samples, train on the dataset. A dataset is an ordinary
-// image folder in the workspace (datasets/NAME/CLASS/*.png), so the CLI trains on it too.
+// Panel 5, own data as Teachable Machine does it: a card per class, each with a small
+// canvas to draw a sample into, an upload of image files, the class's count and its
+// thumbnails; add and rename classes, delete the dataset, train on it in one click.
+// A dataset is an ordinary image folder in the workspace (datasets/NAME/CLASS/*.png),
+// so the CLI trains on it too. Hooks: [data-testid=class-card][data-class], and
+// [data-testid=sample] on every thumbnail.
 
-import { $, attempt, del, el, fillSelect, getJSON, on, postJSON, request } from "./api.js";
+import { $, attempt, del, el, fillSelect, getJSON, hold, on, postJSON, request, showError } from "./api.js";
 import { currentInput, inputMode } from "./canvas.js";
 import { chooseDataset, currentDataset, listDatasets, loadDatasets } from "./data.js";
 import { lastGivenInput } from "./models.js";
+import { resumeView } from "./training.js";
 
 const enc = encodeURIComponent;
+const PAD = 140; // card canvas pixels (shown at 112 CSS pixels); samples are stored at most 128 a side
+const PAD_PEN = 9;
 
 export function initOwnData() {
   $("#dataset-create").addEventListener("click", () => attempt(createDataset, "own"));
-  $("#add-sample").addEventListener("click", () => attempt(() => addSample($("#sample-class").value), "own"));
+  $("#class-add").addEventListener("click", () => attempt(addClass, "own"));
+  $("#new-class-name").addEventListener("keydown", (e) => e.key === "Enter" && attempt(addClass, "own"));
   $("#train-on-dataset").addEventListener("click", () => attempt(trainOnDataset, "own"));
-  $("#sample-files").addEventListener("change", (e) => attempt(() => addFiles([...e.target.files]), "own"));
-  $("#sample-dataset").addEventListener("change", () => attempt(showDataset));
+  $("#dataset-delete").addEventListener("click", () => attempt(deleteDataset, "own"));
+  $("#sample-dataset").addEventListener("change", () => attempt(showDataset, "own"));
   $("#quick-dataset").addEventListener("change", () => showQuickClasses());
-  on("datasets", (all) => fillOwnSelects(all));
+  on("datasets", (all) => { // not an action of its own: an error elsewhere stays shown
+    const release = hold();
+    fillOwnSelects(all).catch((error) => showError(error.message, "own")).finally(release);
+  });
   on("answer", (answer) => showFixRow(answer));
 }
 
@@ -25,23 +34,23 @@ function ownDatasets(all = listDatasets()) {
   return all.filter((d) => !d.builtin);
 }
 
-function fillOwnSelects(all) {
+function chosenName() {
+  return $("#sample-dataset").value;
+}
+
+// The dataset lists changed (the page's start, or an edit): the chosen own dataset's
+// cards are drawn again, so its samples show after a reload as after an edit.
+async function fillOwnSelects(all) {
   const own = ownDatasets(all).map((d) => d.name);
-  const items = own.length ? own : [["", "(create one first)"]];
-  fillSelect($("#sample-dataset"), items);
+  fillSelect($("#sample-dataset"), own.length ? own : [["", "(none yet: create one below)"]]);
   fillSelect($("#quick-dataset"), own);
-  showClasses();
   showQuickClasses();
-  if (!own.length) showDataset(); // says there is none yet
+  $("#new-dataset-box").open = !own.length || $("#new-dataset-box").open;
+  await showDataset();
 }
 
 function classesOf(name) {
   return (listDatasets().find((d) => d.name === name) || {}).classes || [];
-}
-
-function showClasses() {
-  const chosen = $("#sample-dataset").value;
-  fillSelect($("#sample-class"), classesOf(chosen));
 }
 
 async function createDataset() {
@@ -50,14 +59,82 @@ async function createDataset() {
   if (!name) throw new Error("give the new dataset a name");
   if (!classes.length) throw new Error("give the new dataset its classes, separated by commas (e.g. circle, star)");
   await postJSON("/api/datasets", { name, classes });
+  $("#new-dataset-box").open = false;
   await reloadAndShow(name);
-  $("#sample-note").textContent = `Created ${name} with classes ${classes.join(", ")}. Draw, pick a class, add.`;
+  note(`Created ${name} with classes ${classes.join(", ")}. Draw into a card and press Add, or upload images.`);
 }
 
-// Return the current input as a PNG blob: the drawing, the last upload, or the grid as a tiny image.
-async function inputPng() {
-  const input = lastGivenInput() || (await currentInput()); // the last drawing, grid or upload
-  if (!input) throw new Error("draw something first (or upload an image in 4 · Draw and test)");
+async function addClass() {
+  const name = chosenName();
+  const className = $("#new-class-name").value.trim();
+  if (!name) throw new Error("create a dataset first");
+  if (!className) throw new Error("give the new class a name");
+  await postJSON(`/api/datasets/${enc(name)}/classes`, { name: className });
+  $("#new-class-name").value = "";
+  await reloadAndShow(name);
+  note(`Added class ${className} to ${name}.`);
+}
+
+async function renameClass(name, className) {
+  const wanted = window.prompt(`New name for class ${className}:`, className);
+  if (wanted === null || wanted.trim() === className) return;
+  await request("PATCH", `/api/datasets/${enc(name)}/classes/${enc(className)}`, { json: { name: wanted.trim() } });
+  await reloadAndShow(name);
+  note(`Renamed class ${className} to ${wanted.trim()}.`);
+}
+
+async function deleteDataset() {
+  const name = chosenName();
+  if (!name) throw new Error("there is no dataset of your own to delete");
+  const info = listDatasets().find((d) => d.name === name) || {};
+  if (!window.confirm(`Delete dataset ${name} and its ${plural(info.samples || 0, "image")}? This cannot be undone.`)) {
+    return;
+  }
+  await del(`/api/datasets/${enc(name)}`);
+  const shown = currentDataset()?.name;
+  await loadDatasets(shown === name ? "shapes" : shown);
+  if (shown === name) await chooseDataset("shapes");
+  note(`Deleted dataset ${name}.`);
+}
+
+// Start training on the dataset with the network nnstudio chooses for it, and show the training.
+async function trainOnDataset() {
+  const name = chosenName();
+  if (!name) throw new Error("create a dataset first");
+  const info = await getJSON(`/api/datasets/${enc(name)}`);
+  if (info.network_error) throw new Error(info.network_error); // a class without samples, said as such
+  await chooseDataset(name); // the data and design panels show what is trained
+  await postJSON("/api/runs", { data: name });
+  await resumeView(); // the training panel follows the new run
+  $("#train-panel").scrollIntoView({ behavior: "smooth" });
+}
+
+// ----------------------------------------------------------------------------- samples
+
+// Store one image (a PNG blob or an uploaded file) as a sample of className.
+async function storeSample(name, className, blob, fileName = null) {
+  const query = `class=${enc(className)}${fileName ? `&filename=${enc(fileName)}` : ""}`;
+  return request("POST", `/api/datasets/${enc(name)}/samples?${query}`,
+    { body: blob, type: blob.type || "application/octet-stream" });
+}
+
+async function addFiles(name, className, files) {
+  let added = 0;
+  try {
+    for (const file of files) {
+      await storeSample(name, className, file, file.name);
+      added += 1;
+    }
+  } finally {
+    if (added) await reloadAndShow(name);
+  }
+  note(`Added ${plural(added, "image")} to ${name} / ${className}.`);
+}
+
+// The input of 4 · Draw and test (the drawing, the last upload, or the grid as a tiny image).
+async function mainInputPng() {
+  const input = lastGivenInput() || (await currentInput());
+  if (!input) throw new Error("draw something on the canvas of 4 · Draw and test first (or upload an image there)");
   if (input.kind === "grid") return gridPng(input.grid);
   return input.blob;
 }
@@ -72,59 +149,76 @@ function gridPng(grid) {
   return new Promise((resolve) => canvas.toBlob(resolve, "image/png"));
 }
 
-async function addSample(className, datasetName = $("#sample-dataset").value) {
-  if (!datasetName) throw new Error("create a dataset first (name and classes above)");
-  if (!className) throw new Error(`choose the class of this sample`);
-  const png = await inputPng();
-  const answer = await request("POST", `/api/datasets/${enc(datasetName)}/samples?class=${enc(className)}`,
-    { body: png, type: "image/png" });
+async function addMainInput(className, name) {
+  const answer = await storeSample(name, className, await mainInputPng());
   const count = (answer.counts || {})[className];
-  $("#sample-note").textContent = `Added to ${datasetName} / ${className}${count ? ` (${plural(count, "sample")} now)` : ""}.`;
-  await reloadAndShow(datasetName);
-  if (currentDataset()?.name === datasetName) await chooseDataset(datasetName);
-}
-
-// Add image files (any size or kind the preparation reads) as samples of the chosen class.
-async function addFiles(files) {
-  $("#sample-files").value = "";
-  const name = $("#sample-dataset").value;
-  const className = $("#sample-class").value;
-  if (!name || !className) throw new Error("create a dataset and choose a class first");
-  for (const file of files) {
-    await request("POST", `/api/datasets/${enc(name)}/samples?class=${enc(className)}`,
-      { body: file, type: file.type || "application/octet-stream" });
-  }
-  $("#sample-note").textContent = `Added ${plural(files.length, "image")} to ${name} / ${className}.`;
+  note(`Added to ${name} / ${className}${count ? ` (${plural(count, "sample")} now)` : ""}.`);
   await reloadAndShow(name);
 }
 
-// After a change to dataset name: the lists read again (the chosen dataset stays), and name's samples shown.
+// After a change to dataset name: the lists read again (the chosen dataset stays), name's cards shown.
 async function reloadAndShow(name) {
-  await loadDatasets(currentDataset()?.name);
-  $("#sample-dataset").value = name;
-  await showDataset();
+  await loadDatasets(currentDataset()?.name); // its "datasets" event draws the cards again
+  if (chosenName() !== name) {
+    $("#sample-dataset").value = name;
+    await showDataset();
+  }
+  if (currentDataset()?.name === name) await chooseDataset(name);
 }
 
-// The chosen dataset's samples as thumbnails, each with a delete button.
+// The chosen dataset as a card per class.
 async function showDataset() {
-  showClasses();
-  const name = $("#sample-dataset").value;
-  const holder = $("#samples");
+  const name = chosenName();
+  const holder = $("#class-cards");
+  for (const id of ["#train-on-dataset", "#dataset-delete", "#class-add"]) $(id).disabled = !name;
   if (!name) {
-    holder.replaceChildren(el("p", { class: "muted" }, "No dataset of your own yet."));
+    holder.replaceChildren(el("p", { class: "muted" }, "No dataset of your own yet: create one below."));
     $("#samples-title").textContent = "";
     return;
   }
   const info = await getJSON(`/api/datasets/${enc(name)}`);
-  $("#samples-title").textContent = `${name}: ${plural(info.samples, "image")}`;
-  holder.replaceChildren(...info.classes.map((c) => el("div", { class: "sample-class" },
-    el("div", { class: "sample-class-name" }, `${c} (${info.files[c].length})`),
-    el("div", { class: "sample-row" }, ...info.files[c].map((file) => thumbnail(name, c, file))))));
+  if (chosenName() !== name) return; // another dataset was chosen meanwhile
+  $("#samples-title").textContent = `${plural(info.classes.length, "class", "classes")}, ${plural(info.samples, "image")}`;
+  holder.replaceChildren(...info.classes.map((c) => classCard(name, c, info.files[c])));
+}
+
+function classCard(name, className, files) {
+  const pad = sketchPad();
+  const upload = el("input", { type: "file", accept: "image/*", multiple: true, hidden: true,
+    "data-testid": "card-upload", "aria-label": `upload images into class ${className}` });
+  upload.addEventListener("change", () => {
+    const chosen = [...upload.files];
+    upload.value = "";
+    attempt(() => addFiles(name, className, chosen), "own");
+  });
+  const add = () => attempt(async () => {
+    if (!pad.inked()) throw new Error(`draw a ${className} in its card first`);
+    await storeSample(name, className, await pad.blob());
+    pad.clear();
+    await reloadAndShow(name);
+    note(`Added a drawing to ${name} / ${className}.`);
+  }, "own");
+  return el("div", { class: "class-card", "data-testid": "class-card", dataset: { class: className } },
+    el("div", { class: "card-head" },
+      el("strong", { class: "class-name" }, className),
+      el("span", { class: "class-count muted", "data-testid": "class-count" }, plural(files.length, "sample")),
+      el("button", { type: "button", class: "link", "data-testid": "rename-class", title: `Rename class ${className}`,
+        onclick: () => attempt(() => renameClass(name, className), "own") }, "Rename")),
+    el("div", { class: "card-body" }, pad.canvas,
+      el("div", { class: "card-buttons" },
+        el("button", { type: "button", class: "primary", "data-testid": "card-add", onclick: add }, "Add drawing"),
+        el("button", { type: "button", onclick: () => pad.clear() }, "Clear"),
+        el("label", { class: "button", title: "PNG, JPEG, GIF or BMP files", tabindex: "0", role: "button",
+          onkeydown: (e) => (e.key === "Enter" || e.key === " ") && (e.preventDefault(), upload.click()) },
+        "Upload…", upload),
+        el("button", { type: "button", title: "Add the drawing (or image) of 4 · Draw and test to this class",
+          onclick: () => attempt(() => addMainInput(className, name), "own") }, "Add from 4"))),
+    el("div", { class: "sample-row" }, ...files.map((file) => thumbnail(name, className, file))));
 }
 
 function thumbnail(name, className, file) {
   const url = `/api/datasets/${enc(name)}/samples/${enc(className)}/${enc(file)}`;
-  return el("figure", { class: "sample", title: `${className}/${file}` },
+  return el("figure", { class: "sample", "data-testid": "sample", title: `${className}/${file}` },
     el("img", { src: url, alt: `${className} sample`, loading: "lazy" }),
     el("button", { type: "button", class: "sample-delete", title: "Delete this sample",
       onclick: () => attempt(async () => {
@@ -133,12 +227,46 @@ function thumbnail(name, className, file) {
       }, "own") }, "×"));
 }
 
-async function trainOnDataset() {
-  const name = $("#sample-dataset").value;
-  if (!name) throw new Error("create a dataset first");
-  await chooseDataset(name);
-  $("#design-panel").scrollIntoView({ behavior: "smooth" });
+// A small canvas to draw one sample on: black pen on white paper.
+function sketchPad() {
+  const canvas = el("canvas", { width: PAD, height: PAD, class: "card-canvas", "data-testid": "card-canvas",
+    "aria-label": "draw a sample of this class" });
+  const ctx = canvas.getContext("2d");
+  let inked = false;
+  const clear = () => {
+    ctx.fillStyle = "#fff";
+    ctx.fillRect(0, 0, PAD, PAD);
+    inked = false;
+  };
+  const at = (e) => {
+    const box = canvas.getBoundingClientRect();
+    return [((e.clientX - box.left) * PAD) / box.width, ((e.clientY - box.top) * PAD) / box.height];
+  };
+  canvas.addEventListener("pointerdown", (e) => {
+    e.preventDefault();
+    canvas.setPointerCapture(e.pointerId);
+    Object.assign(ctx, { strokeStyle: "#111", fillStyle: "#111", lineWidth: PAD_PEN, lineCap: "round", lineJoin: "round" });
+    let [x, y] = at(e);
+    ctx.beginPath();
+    ctx.arc(x, y, PAD_PEN / 2, 0, 2 * Math.PI);
+    ctx.fill();
+    inked = true;
+    const move = (m) => {
+      const [nx, ny] = at(m);
+      ctx.beginPath();
+      ctx.moveTo(x, y);
+      ctx.lineTo(nx, ny);
+      ctx.stroke();
+      [x, y] = [nx, ny];
+    };
+    canvas.addEventListener("pointermove", move);
+    canvas.addEventListener("pointerup", () => canvas.removeEventListener("pointermove", move), { once: true });
+  });
+  clear();
+  return { canvas, clear, inked: () => inked, blob: () => new Promise((resolve) => canvas.toBlob(resolve, "image/png")) };
 }
+
+// ----------------------------------------------------------------------------- panel 4's quick row
 
 // After a prediction: offer to add the input, one click per class, to an own dataset.
 function showFixRow(answer) {
@@ -150,9 +278,13 @@ function showFixRow(answer) {
 function showQuickClasses() {
   const name = $("#quick-dataset").value;
   $("#quick-classes").replaceChildren(...classesOf(name).map((c) => el("button", { type: "button", class: "chip",
-    onclick: () => attempt(() => addSample(c, name), "own") }, c)));
+    onclick: () => attempt(() => addMainInput(c, name), "own") }, c)));
 }
 
-function plural(n, word) {
-  return `${n} ${word}${n === 1 ? "" : "s"}`;
+function note(text) {
+  $("#sample-note").textContent = text;
+}
+
+function plural(n, word, many = `${word}s`) {
+  return `${n} ${n === 1 ? word : many}`;
 }

@@ -1,23 +1,24 @@
 // Panel 3, training: the options form (generated from GET /api/options), start and
-// stop, the live chart fed by the run's server-sent events, the progress bar, and the
-// list of runs (any two or more overlaid on the chart). A reloaded page finds a run
-// still training and follows it again: the event stream replays it from the start.
+// stop, the live chart fed by the run's server-sent events, the progress bar, the
+// options the run really trains with (its plan), and the list of runs (runs.js; any
+// two or more overlaid on the chart). A reloaded page finds a run still queued or
+// training and follows it again (the event stream replays it from the start), with
+// its dataset and options in the form.
 
-import { $, attempt, del, el, emit, getJSON, on, percent, postJSON, showError } from "./api.js";
+import { $, attempt, el, emit, getJSON, on, percent, postJSON, showError } from "./api.js";
 import { drawChart } from "./chart.js";
-import { currentDataset } from "./data.js";
+import { chooseDataset, currentDataset } from "./data.js";
 import { currentSpec, isValid } from "./designer.js";
+import { compared, FINISHED, initRuns, LIVE_COLOR, loadRuns, redrawRows, runLabel, statusText } from "./runs.js";
 
 const MAIN_OPTIONS = ["epochs", "batch_size", "optimizer", "lr", "lr_decay", "validation", "patience", "seed"];
-const COLORS = ["#2563eb", "#d9480f", "#2b8a3e", "#9c36b5", "#0c8599", "#e67700", "#c2255c", "#5c7cfa"];
-const FINISHED = ["done", "failed", "stopped", "interrupted"];
+const VALIDATION_COLOR = "#d9480f";
 
 let options = [];
 let networkDefaults = {};
-let live = null; // {id, label, begin, epochs: [], batches: [], status, last}
+let live = null; // {id, label, begin, plan, epochs: [], batches: [], status, last, position}
 let source = null; // the EventSource of the live run
 let drawPending = false;
-const compared = new Map(); // run id -> {label, history}
 
 export async function initTraining() {
   options = await getJSON("/api/options");
@@ -30,20 +31,29 @@ export async function initTraining() {
     updateButtons();
   });
   on("dataset", () => updateButtons());
+  on("runs", (runs) => followList(runs));
+  initRuns({ follow, liveId: () => (live ? live.id : null), forget, redraw: scheduleDraw });
   window.addEventListener("resize", scheduleDraw);
   drawChart($("#chart"), {});
 }
 
-// Follow a run still training (a reloaded page), else replay the newest one. ready:
-// what must be done first (the training panel); the runs are asked for meanwhile.
+// Follow a run still queued or training (a reloaded page), with its dataset and options
+// in the form, else replay the newest one. ready: what must be done first (the
+// training panel and the first dataset); the runs are asked for meanwhile.
 export async function resumeView(ready = null) {
   const asked = getJSON("/api/runs");
   asked.catch(() => {}); // a failure is reported where it is awaited, below
   await ready;
   const runs = await loadRuns(asked);
   const active = runs.find((r) => !FINISHED.includes(r.status));
-  if (active) follow(active);
-  else if (runs.length) follow(runs[0]);
+  if (active) {
+    follow(active);
+    const full = await getJSON(`/api/runs/${encodeURIComponent(active.id)}`);
+    if (currentDataset()?.name !== active.data) await chooseDataset(active.data);
+    fillForm(full);
+  } else if (runs.length) {
+    follow(runs[0]);
+  }
 }
 
 // ----------------------------------------------------------------------------- the form
@@ -93,6 +103,17 @@ function updatePlaceholders() {
   }
 }
 
+// Show a run's own choices in the form: the options it was asked for (the others stay
+// empty: the network's and the data's defaults), its samples per class.
+function fillForm(run) {
+  for (const option of options) {
+    const input = $(`#opt-${option.name}`);
+    const value = (run.options || {})[option.name];
+    if (input) input.value = value === undefined || value === null ? "" : String(value);
+  }
+  $("#opt-per_class").value = run.per_class ? String(run.per_class) : "";
+}
+
 // Return the options the user filled in (empty ones take the network's defaults).
 function chosenOptions() {
   const chosen = {};
@@ -130,8 +151,10 @@ async function stopRun() {
 // Show a run on the chart: replay its reports, then follow it live until it ends.
 function follow(run) {
   if (source) source.close();
-  live = { id: run.id, label: runLabel(run), begin: null, epochs: [], batches: [], status: run.status, last: null,
-    replay: FINISHED.includes(run.status), model: run.model, error: run.error };
+  live = { id: run.id, label: runLabel(run), begin: null, plan: null, epochs: [], batches: [], status: run.status,
+    last: null, replay: FINISHED.includes(run.status), model: run.model, error: run.error, reason: run.reason,
+    position: run.queue_position, options: run.options };
+  redrawRows();
   $("#run-title").textContent = `${live.label} (${run.data}, ${run.network || "network"})`;
   showStatus();
   scheduleDraw();
@@ -142,8 +165,12 @@ function follow(run) {
     handler(JSON.parse(event.data));
     scheduleDraw();
   };
+  source.addEventListener("plan", read((plan) => {
+    me.plan = { ...plan.config, learning_rate: plan.learning_rate, reasons: plan.reasons || {} };
+  }));
   source.addEventListener("begin", read((info) => {
     me.begin = info;
+    if (!me.plan && info.config) me.plan = { ...info.config, reasons: {} }; // a run older than plan reports
     me.epochs = me.epochs.filter((e) => e.epoch < info.start_epoch);
     me.batches = me.batches.filter((b) => b.epoch < info.start_epoch);
     if (!me.replay) me.status = "running";
@@ -173,6 +200,7 @@ function ended(me, info) {
   me.status = info.status;
   if (info.status === "failed") {
     me.error = info.error || me.error;
+    me.reason = info.reason || me.reason;
     if (!me.replay && me.error) showError(`run ${me.label} failed: ${me.error}`, "training");
   }
   if (info.status === "done" && info.model) {
@@ -184,76 +212,29 @@ function ended(me, info) {
   if (news) loadRuns().catch(() => {}); // not attempt(): it would clear the failure shown above
 }
 
-function runLabel(run) {
-  return run.model || run.model_name || run.id;
-}
-
-export async function loadRuns(asked = null) {
-  const runs = await (asked || getJSON("/api/runs"));
-  const holder = $("#runs");
-  if (!runs.length) {
-    holder.replaceChildren(el("p", { class: "muted" }, "No runs yet."));
-    return runs;
+// The live run as the list of runs says it now: its place in the queue, its status
+// when the event stream has not told it yet (a queued run stopped, say).
+function followList(runs) {
+  if (!live) return;
+  const row = runs.find((r) => r.id === live.id);
+  if (!row) return;
+  live.label = runLabel(row);
+  live.position = row.queue_position;
+  if (row.status === "queued" || (FINISHED.includes(row.status) && !FINISHED.includes(live.status))) {
+    live.status = row.status;
+    live.reason = row.reason || live.reason;
+    live.error = row.error || live.error;
   }
-  holder.replaceChildren(el("table", { class: "runs-table" }, el("tbody", {}, ...runs.map(runRow))));
-  return runs;
+  showStatus();
 }
 
-function runRow(run) {
-  const last = run.last || {};
-  const acc = last.val_accuracy !== undefined ? `val ${percent(last.val_accuracy)}`
-    : last.accuracy !== undefined ? percent(last.accuracy) : "";
-  const box = el("input", { type: "checkbox", title: "overlay on the chart", checked: compared.has(run.id),
-    onchange: (e) => attempt(() => toggleCompare(run, e.target.checked)) });
-  const resumable = ["stopped", "interrupted", "failed"].includes(run.status);
-  return el("tr", { class: live && live.id === run.id ? "current" : "" },
-    el("td", {}, box),
-    el("td", {}, el("a", { href: "#train-panel", onclick: (e) => { e.preventDefault(); follow(run); } }, runLabel(run))),
-    el("td", { class: "muted" }, `${run.data} · ${run.network || ""}`),
-    el("td", {}, el("span", { class: `badge ${run.status}`, title: run.error || "" }, run.status)),
-    el("td", { class: "muted" }, last.epoch ? `epoch ${last.epoch}/${run.epochs || "?"}` : ""),
-    el("td", {}, acc),
-    el("td", { class: "row-buttons" },
-      resumable ? el("button", { type: "button", onclick: () => attempt(() => resumeRun(run), "training") }, "Resume")
-        : "",
-      FINISHED.includes(run.status) ? el("button", { type: "button", class: "danger", title: "Delete this run's folder "
-        + "(its saved model stays)", onclick: () => attempt(() => deleteRun(run), "training") }, "✕") : ""));
-}
-
-async function deleteRun(run) {
-  if (!window.confirm(`Delete run ${runLabel(run)}? Its saved model, if any, stays.`)) return;
-  await del(`/api/runs/${encodeURIComponent(run.id)}`);
-  compared.delete(run.id);
-  if (live && live.id === run.id) {
+function forget(id) {
+  if (live && live.id === id) {
     if (source) source.close();
     live = null;
     $("#run-title").textContent = "";
+    showPlan();
   }
-  scheduleDraw();
-  await loadRuns();
-}
-
-async function resumeRun(run) {
-  const resumed = await postJSON(`/api/runs/${run.id}/resume`, {});
-  follow(resumed);
-  await loadRuns();
-}
-
-// A run keeps its color whichever runs are compared (never the live run's blue).
-function colorOf(id) {
-  let hash = 0;
-  for (const ch of id) hash = (hash * 31 + ch.charCodeAt(0)) >>> 0;
-  return COLORS[1 + (hash % (COLORS.length - 1))];
-}
-
-async function toggleCompare(run, checked) {
-  if (!checked) {
-    compared.delete(run.id);
-  } else {
-    const full = await getJSON(`/api/runs/${run.id}`);
-    compared.set(run.id, { label: runLabel(run), history: full.history || [], color: colorOf(run.id) });
-  }
-  scheduleDraw();
 }
 
 // ----------------------------------------------------------------------------- chart and progress
@@ -278,12 +259,13 @@ function draw() {
     }
   }
   if (live) {
-    const color = compared.size ? COLORS[0] : null;
+    // Ticked, the live run keeps its row's colour; else it is blue beside the others.
+    const color = compared.has(live.id) ? compared.get(live.id).color : compared.size ? LIVE_COLOR : null;
     series.push(...liveSeries(live, color));
     const mark = overfitMark(live.epochs);
     if (mark) markers.push(mark);
   }
-  if (compared.size) series.push({ label: "validation (dashed)", metric: "legend", color: "#868e96", dash: "6 4",
+  if (compared.size && series.some((s) => s.dash)) series.push({ label: "validation (dashed)", metric: "legend", color: "#868e96", dash: "6 4",
     points: [] });
   drawChart($("#chart"), { series, markers,
     empty: live && !FINISHED.includes(live.status) ? "waiting for the first report…" : undefined });
@@ -297,8 +279,8 @@ function liveSeries(run, color) {
     .map((b) => ({ x: b.epoch - 1 + b.batch / b.batches, loss: b.loss, accuracy: b.accuracy }));
   const train = [...epochs.map((e) => ({ x: e.epoch, loss: e.loss, accuracy: e.accuracy })), ...partial]
     .sort((a, b) => a.x - b.x);
-  const trainColor = color || "#2563eb";
-  const valColor = color || "#d9480f";
+  const trainColor = color || LIVE_COLOR;
+  const valColor = color || VALIDATION_COLOR;
   const label = color ? run.label : "training";
   const series = [];
   for (const metric of ["loss", "accuracy"]) {
@@ -348,7 +330,7 @@ function showStatus() {
   const begin = live.begin;
   const last = live.last;
   let fraction = 0;
-  let line = live.status;
+  let line = statusText({ status: live.status, queue_position: live.position, reason: live.reason });
   if (begin && last) {
     const first = begin.start_epoch - 1 + begin.start_batch / Math.max(1, begin.batches_per_epoch);
     const at = last.batch !== undefined ? last.epoch - 1 + last.batch / last.batches : last.epoch;
@@ -364,7 +346,7 @@ function showStatus() {
   if (FINISHED.includes(live.status)) {
     if (live.status === "done") fraction = 1;
     const best = live.epochs.length ? live.epochs[live.epochs.length - 1] : null;
-    line = `${live.status}${best ? ` after epoch ${best.epoch}: accuracy ${percent(best.accuracy)}` : ""}`
+    line = `${statusText(live)}${best ? ` after epoch ${best.epoch}: accuracy ${percent(best.accuracy)}` : ""}`
       + `${best && best.val_accuracy !== undefined ? `, validation ${percent(best.val_accuracy)}` : ""}`
       + `${live.status === "done" && live.model ? ` · saved as ${live.model}` : ""}`
       + `${live.status === "failed" && live.error ? ` · ${live.error}` : ""}`;
@@ -372,7 +354,36 @@ function showStatus() {
   fill.style.width = `${(100 * fraction).toFixed(1)}%`;
   text.textContent = line;
   bar.dataset.status = live.status;
+  showPlan();
   updateButtons();
+}
+
+// What the run trains with, once the network's and the data-fitted defaults are
+// applied (its plan; the form shows only what was asked). Each item's title says why.
+function showPlan() {
+  const holder = $("#run-options");
+  const plan = live && live.plan;
+  if (!plan) {
+    holder.replaceChildren(live && !FINISHED.includes(live.status) ? "options: once the run starts" : "");
+    return;
+  }
+  const items = [
+    ["epochs", `${plan.epochs} epochs`],
+    ["batch_size", `batch ${plan.batch_size}`],
+    ["optimizer", `${plan.optimizer}, lr ${plan.learning_rate ?? plan.lr ?? "default"}`],
+    ["lr_decay", plan.lr_decay !== "none" ? `${plan.lr_decay} decay` : ""],
+    ["validation", plan.validation ? `validation ${+(100 * plan.validation).toFixed(1)}%` : "no validation"],
+    ["patience", plan.patience ? `patience ${plan.patience}` : ""],
+    ["augment", plan.augment && plan.augment !== "none" ? `augment ${plan.augment}` : ""],
+    ["weight_decay", plan.weight_decay ? `weight decay ${plan.weight_decay}` : ""],
+    ["label_smoothing", plan.label_smoothing ? `label smoothing ${plan.label_smoothing}` : ""],
+    ["clip_norm", plan.clip_norm ? `clip norm ${plan.clip_norm}` : ""],
+    ["device", plan.device && plan.device !== "cpu" ? plan.device : ""],
+  ].filter(([, text]) => text);
+  const asked = live.options || {};
+  holder.replaceChildren("trains with: ", ...items.flatMap(([name, text], i) => [i ? " · " : "",
+    el("span", { "data-option": name, title: plan.reasons[name] || (name in asked ? "your option"
+      : "the network's own or the default") }, text)]));
 }
 
 function formatSeconds(s) {
@@ -384,7 +395,8 @@ function formatSeconds(s) {
 function updateButtons() {
   const running = live && !FINISHED.includes(live.status);
   const start = $("#train-start");
-  start.disabled = Boolean(running) || !isValid() || !currentDataset();
-  start.title = !isValid() ? "the design is invalid: fix the layer marked in red" : running ? "a run is training" : "";
+  start.disabled = !isValid() || !currentDataset();
+  start.title = !isValid() ? "the design is invalid: fix the layer marked in red"
+    : running ? "another run waits in the queue until this one ends" : "";
   $("#train-stop").disabled = !running;
 }
