@@ -31,6 +31,9 @@ import nnstudio
 from nnstudio.data import load_dataset
 
 
+TITLE = "11. Processes: one training process against two (torchrun, CPU)"
+
+
 def run(command: list[str], cwd: Path) -> tuple[float, float]:
     """Return (wall seconds, CPU seconds of the command and its children)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)

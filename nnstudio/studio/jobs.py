@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import time
 import traceback
@@ -73,6 +74,7 @@ class ReportLog:
         self.stop: StopRequested | None = None
         self.began = False
         self.watch: Any = None  # a train.callbacks.DivergenceWatch once the plan is known
+        self.diverged = ""  # the watch's warning, once an epoch diverged
 
     def write(self, kind: str, logs: dict[str, Any]) -> None:
         write_event(self.folder, kind, logs)
@@ -111,9 +113,10 @@ class ReportLog:
         self.check_stop()
 
     def check_diverged(self, epoch: int, logs: dict[str, Any]) -> None:
-        """Stop a diverging run as failed, with the warning the library logged for it (the
-        trainer's own watch has logged it already; this copy's is caught, not logged twice)."""
-        if self.watch is None or self.watch.warned or self.stop is not None:
+        """Note the warning the library logs for a diverging epoch (the trainer's own watch
+        has logged it already; this copy's is caught, not logged twice). Whether the run
+        failed is decided at its end: a small set can spike for an epoch and recover."""
+        if self.watch is None or self.watch.warned:
             return
         caught = CaughtWarnings()
         logger = logging.getLogger("nnstudio.train")
@@ -123,14 +126,25 @@ class ReportLog:
         finally:
             logger.removeFilter(caught)
         if self.watch.warned:
-            message = caught.messages[-1] if caught.messages else f"epoch {epoch}: the loss is diverging"
-            self.stop = StopRequested("failed", f"{message} The run was stopped.", "diverged")
-            self.stop_training = True
+            self.diverged = caught.messages[-1] if caught.messages else f"epoch {epoch}: the loss is diverging"
+
+    def still_diverged(self, logs: dict[str, Any]) -> bool:
+        """True when the watch warned and the last epoch's loss is still far above an
+        untrained network's."""
+        from nnstudio.train.callbacks import DIVERGENCE_FACTOR
+
+        last = logs.get("last") or {}
+        loss = float(last.get("loss", math.nan))
+        return bool(self.diverged) and self.watch is not None and not loss <= DIVERGENCE_FACTOR * self.watch.start
 
     def on_train_end(self, logs: dict[str, Any]) -> None:
         self.write("end", dict(logs))
         if logs.get("stop_requested"):
             raise self.stop or StopRequested("stopped")
+        if self.still_diverged(logs):
+            loss = float(logs["last"]["loss"])
+            raise StopRequested("failed", f"{self.diverged} It ended at loss {loss:.3g}; its model was not saved.",
+                                "diverged")
 
 
 # ----------------------------------------------------------------------------- child side
