@@ -123,7 +123,9 @@ class HeldOut:
     dropout, batch norm on its running statistics)."""
 
     def __init__(self, x: Any, y: Any) -> None:
-        self.x, self.y = x, y
+        from nnstudio.train.batches import as_float
+
+        self.x, self.y = as_float(x), y  # uint8 pixel codes become their values
         self.loss: list[float] = []
         self.accuracy: list[float] = []
         self.network: Any = None
