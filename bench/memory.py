@@ -14,8 +14,8 @@ bytes each before any copy; uint8 codes 1.
 
     python bench/memory.py [--small 2000] [--big 8000] [--source LABEL=DIR ...] [--results FILE.md]
 
---source runs the measurement on another checkout's code (e.g. --source /work/main
-to measure before a change); the default is this checkout.
+--source runs the measurement on another checkout's code (e.g. --source
+before=../nnstudio-old, a checkout of an earlier commit); the default is this checkout.
 """
 
 from __future__ import annotations
