@@ -13,8 +13,8 @@ The names below are imported on first use, so ``import nnstudio`` stays quick
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+
+from nnstudio.lazy import lazy_attributes
 
 from nnstudio import errors
 from nnstudio.errors import (
@@ -62,14 +62,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'nnstudio' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value  # later look-ups skip this function
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_attributes("nnstudio", globals(), _LAZY)

@@ -6,10 +6,11 @@ that only read them (`nnstudio train --help`) do not wait for torch.
 
 from __future__ import annotations
 
-import importlib
 import sys
 import types
 from typing import TYPE_CHECKING, Any
+
+from nnstudio.lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from nnstudio.train.callbacks import (
@@ -70,17 +71,7 @@ __all__ = [
 ]  # the names of _SOURCES (a test checks), written out for type checkers
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:  # also how `from nnstudio.train import checkpoint` finds the module instead
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value  # later look-ups skip this function
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_attributes(__name__, globals(), _LAZY)
 
 
 class _Package(types.ModuleType):
