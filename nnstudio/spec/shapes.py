@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from nnstudio.errors import Where
 from nnstudio.spec.schema import (
     MAX_ELEMENTS,
     MAX_PARAMS,
@@ -21,6 +22,7 @@ from nnstudio.spec.schema import (
     format_size,
     is_int,
     layer_where,
+    source_where,
     spec_error,
 )
 
@@ -78,10 +80,11 @@ def walk_layers(input_shape: Sequence[int], layers: Sequence[dict], source: str 
         where = layer_where(source, index, layer["type"])
         if layer.get("activation") == "softmax" and index != len(layers) - 1:
             raise spec_error(
-                f"{where}, field 'activation'",
+                where.at(field="activation"),
                 "'softmax' is only allowed in the last layer",
                 "linear, relu, leaky_relu, sigmoid, tanh",
                 "use 'relu' here; softmax turns the final outputs into probabilities",
+                given="softmax",
             )
         out, params, trainable = _layer_output(layer, shape, where)
         count = math.prod(out)
@@ -96,7 +99,7 @@ def walk_layers(input_shape: Sequence[int], layers: Sequence[dict], source: str 
         infos.append(LayerInfo(index, layer["type"], out, params, dict(layer), shape, trainable))
         shape = out
     if len(shape) != 1:
-        last = layer_where(source, len(layers) - 1, layers[-1]["type"]) if layers else source
+        last = layer_where(source, len(layers) - 1, layers[-1]["type"]) if layers else source_where(source)
         raise spec_error(
             last,
             f"the network ends with shape {list(shape)}",
@@ -105,7 +108,7 @@ def walk_layers(input_shape: Sequence[int], layers: Sequence[dict], source: str 
         )
     if total > MAX_PARAMS:
         raise spec_error(
-            source or "spec",
+            source_where(source),
             f"the network has {total:,} parameters",
             f"at most {MAX_PARAMS:,}",
             "use fewer units or shrink the maps before Flatten",
@@ -113,7 +116,7 @@ def walk_layers(input_shape: Sequence[int], layers: Sequence[dict], source: str 
     return infos
 
 
-def _layer_output(layer: dict, shape: tuple[int, ...], where: str) -> tuple[tuple[int, ...], int, int]:
+def _layer_output(layer: dict, shape: tuple[int, ...], where: Where) -> tuple[tuple[int, ...], int, int]:
     """Return (output shape, Keras params, trainable params) of one layer applied to `shape`."""
     kind = layer["type"]
     if kind == "Dense":
@@ -139,7 +142,7 @@ def _layer_output(layer: dict, shape: tuple[int, ...], where: str) -> tuple[tupl
     raise spec_error(where, f"no shape rule for layer type {kind!r}")  # schema and shapes out of step
 
 
-def _windowed_output(layer: dict, shape: tuple[int, ...], where: str) -> tuple[tuple[int, ...], int, int]:
+def _windowed_output(layer: dict, shape: tuple[int, ...], where: Where) -> tuple[tuple[int, ...], int, int]:
     kind = layer["type"]
     if len(shape) != 3:
         raise spec_error(
@@ -153,10 +156,11 @@ def _windowed_output(layer: dict, shape: tuple[int, ...], where: str) -> tuple[t
     channels, height, width = shape
     if padding == "valid" and (window[0] > height or window[1] > width):
         raise spec_error(
-            f"{where}, field '{field}'",
+            where.at(field=field),
             f"{format_size(window)} is bigger than its input {height}x{width}",
             f"at most {height}x{width} with padding 'valid'",
             f"use padding 'same' or a smaller {'kernel' if kind == 'Conv2D' else 'pool'}",
+            given=list(window),
         )
     out_h = output_size(height, window[0], strides[0], padding)
     out_w = output_size(width, window[1], strides[1], padding)
@@ -167,20 +171,22 @@ def _windowed_output(layer: dict, shape: tuple[int, ...], where: str) -> tuple[t
     return (filters, out_h, out_w), params, params
 
 
-def check_input_shape(shape: Any, where: str) -> tuple[int, ...]:
+def check_input_shape(shape: Any, where: Where | str) -> tuple[int, ...]:
     """Return `shape` as a tuple of ints, or raise SpecError unless it is [D] or [C, H, W]."""
     allowed = f"[D] for vectors or [channels, height, width] for images, integers from 1 to {MAX_SIZE:,}"
     if isinstance(shape, (str, bytes)) or not isinstance(shape, Sequence):
-        raise spec_error(where, f"expected a list of sizes, got {describe(shape)}", allowed)
+        raise spec_error(where, f"expected a list of sizes, got {describe(shape)}", allowed, given=shape)
     if len(shape) not in (1, 3):
         hint = f"use [1, {shape[0]}, {shape[1]}] for a grey image" if len(shape) == 2 else None
-        raise spec_error(where, f"{list(shape)} has {len(shape)} dimensions", allowed, hint)
+        raise spec_error(where, f"{list(shape)} has {len(shape)} dimensions", allowed, hint, given=shape)
     for size in shape:
         if not is_int(size):
-            raise spec_error(where, f"expected integer sizes, got {describe(size)} in {list(shape)}", allowed)
+            raise spec_error(where, f"expected integer sizes, got {describe(size)} in {list(shape)}", allowed,
+                             given=shape)
         if not 1 <= size <= MAX_SIZE:
-            raise spec_error(where, f"size {size} in {list(shape)} is out of range", allowed)
+            raise spec_error(where, f"size {size} in {list(shape)} is out of range", allowed, given=shape)
     result = tuple(int(s) for s in shape)
     if math.prod(result) > MAX_ELEMENTS:
-        raise spec_error(where, f"{list(result)} holds {math.prod(result):,} values", f"at most {MAX_ELEMENTS:,}")
+        raise spec_error(where, f"{list(result)} holds {math.prod(result):,} values", f"at most {MAX_ELEMENTS:,}",
+                         given=shape)
     return result

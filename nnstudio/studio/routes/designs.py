@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from fastapi import APIRouter, Body, Depends, Query
 from fastapi.responses import Response
 
-from nnstudio.errors import SpecError, TrainingError, one_line
-from nnstudio.spec import LAYER_FIELDS, Spec, get_preset, infer_shapes, load_spec, num_classes, preset_names
+from nnstudio.errors import NnstudioError, SpecError, TrainingError, error_fields
+from nnstudio.spec import LAYER_FIELDS, Spec, get_preset, infer_shapes, load_spec, preset_names
 from nnstudio.spec.schema import ACTIVATIONS, PADDINGS
 from nnstudio.studio.options import option_table
 from nnstudio.studio.routes.datasets import check_fits_data, data_sample
@@ -17,7 +16,6 @@ from nnstudio.studio.state import StudioState, get_state
 
 router = APIRouter(prefix="/api", tags=["designs"])
 
-_LAYER_AT = re.compile(r"layer (\d+)(?: \((\w+)\))?(?:, field '(\w+)')?")
 SVG = "image/svg+xml"
 
 
@@ -53,14 +51,15 @@ def check_spec(spec: dict[str, Any] = Body(...),
                data: str | None = Query(None, description="A dataset the design must be able to train on."),
                state: StudioState = Depends(get_state)) -> dict[str, Any]:
     """Check a design: {"ok": true, layers with output shapes and parameters, total}, or
-    {"ok": false, "error": message, "layer": index or null, "field": name or null}. With
-    data, a design that cannot train on that dataset is not ok either: "field" is
-    "input_shape" or the last layer's "units", "given" is what the design has and "needs"
-    what the data have (their sample shape, or their class count)."""
+    {"ok": false, "error": message, "layer": index or null, "field": name or null, and the
+    error's fields: "where", "given", "allowed", "hint"}. With data, a design that cannot
+    train on that dataset is not ok either: "field" is "input_shape" or the last layer's
+    "units", "given" is what the design has and "needs" what the data have (their sample
+    shape, or their class count)."""
     try:
         checked = load_spec(spec)
     except SpecError as error:
-        return {"ok": False, **error_place(str(error))}
+        return {"ok": False, **error_place(error)}
     answer = {"ok": True, "spec": checked.to_dict(), **summary(checked)}
     if data is not None:
         mismatch = data_mismatch(state, data, checked)
@@ -76,14 +75,12 @@ def data_mismatch(state: StudioState, data: str, spec: Spec) -> dict[str, Any] |
     try:
         check_fits_data(state, data, spec)
     except TrainingError as error:
-        message = one_line(error)
-        if sample.num_classes < 2:  # no network can train on it: nothing in the design to point at
-            return {"error": message, "layer": None, "field": None}
-        if num_classes(spec) != sample.num_classes:
-            return {"error": message, "layer": len(spec.layers) - 1, "field": "units",
-                    "given": num_classes(spec), "needs": sample.num_classes}
-        return {"error": message, "layer": None, "field": "input_shape", "given": list(spec.input_shape),
-                "needs": list(sample.input_shape)}
+        answer = error_place(error)  # the trainer's error: where.field is "units" or "input_shape"
+        if error.where.field == "units":
+            answer["needs"] = sample.num_classes
+        elif error.where.field == "input_shape":
+            answer["needs"] = list(sample.input_shape)
+        return answer
     return None
 
 
@@ -103,9 +100,7 @@ def summary(spec: Any) -> dict[str, Any]:
             "total_params": sum(layer["params"] for layer in layers)}
 
 
-def error_place(message: str) -> dict[str, Any]:
-    """Return {"error", "layer", "field"}: where in the design a SpecError message points."""
-    found = _LAYER_AT.search(message)
-    if found is None:
-        return {"error": message, "layer": None, "field": None}
-    return {"error": message, "layer": int(found.group(1)), "field": found.group(3)}
+def error_place(error: NnstudioError) -> dict[str, Any]:
+    """Return {"error", "layer", "field"} (where in the design the error points) and the
+    error's fields ("where", "given", "allowed", "hint")."""
+    return {**error_fields(error), "layer": error.where.layer, "field": error.where.field}

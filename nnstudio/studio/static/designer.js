@@ -344,7 +344,7 @@ function showCheck(result) {
       box.hidden = false;
       const field = result.field && row.querySelector(`.field[data-field="${result.field}"]`);
       if (field) field.classList.add("invalid");
-    } else if (result.field === "input_shape" || /input_shape/.test(result.error)) {
+    } else if (result.field === "input_shape") {
       $("#input-shape").classList.add("invalid");
       inputError.textContent = result.error; // the trainer's words: the field, what it has, what the data need
       inputError.hidden = false;
