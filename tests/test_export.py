@@ -30,6 +30,7 @@ def random_model(preset: str | dict) -> Model:
     with torch.no_grad():
         for module in network.modules():
             if isinstance(module, torch.nn.modules.batchnorm._BatchNorm):
+                assert module.running_mean is not None and module.running_var is not None  # tracked by default
                 module.running_mean.copy_(torch.rand(module.running_mean.shape, generator=generator) - 0.5)
                 module.running_var.copy_(torch.rand(module.running_var.shape, generator=generator) + 0.5)
                 module.weight.copy_(torch.rand(module.weight.shape, generator=generator) + 0.5)

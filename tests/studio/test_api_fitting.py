@@ -136,7 +136,7 @@ def test_mistakes_match_evaluate_from_one_forward_pass(client: TestClient, works
     dataset = load_dataset("shapes", "test")
     expected = model.evaluate(dataset)
     passes: list[int] = []
-    served = client.app.state.studio.models.get(MODEL)
+    served = client.app.state.studio.models.get(MODEL)  # type: ignore[attr-defined]  # the app is FastAPI
     hook = served.network.register_forward_hook(lambda module, args, out: passes.append(len(args[0])))
     try:
         result = client.get(f"/api/models/{MODEL}/mistakes?data=shapes&part=test&limit=100").json()

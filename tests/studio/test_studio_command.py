@@ -47,14 +47,16 @@ def start_studio(tmp_path: Path) -> Iterator:
                                     "--port", "0", "--no-browser", *options],
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         started.append(process)
+        assert process.stdout is not None and process.stderr is not None  # both are pipes
+        stdout, stderr = process.stdout, process.stderr
         lines: queue.Queue[str] = queue.Queue()
-        threading.Thread(target=lambda: lines.put(process.stdout.readline()), daemon=True).start()
+        threading.Thread(target=lambda: lines.put(stdout.readline()), daemon=True).start()
         try:
             first = lines.get(timeout=60)
         except queue.Empty:
             raise AssertionError("the studio printed no URL within 60 s") from None
         found = re.search(r"(http://127\.0\.0\.1:\d+/)(\?token=([\w.~-]+))?(?=\s)", first)
-        assert found, f"no URL in {first!r}; stderr: {process.stderr.read() if process.poll() is not None else ''}"
+        assert found, f"no URL in {first!r}; stderr: {stderr.read() if process.poll() is not None else ''}"
         return Started(process, found.group(0), found.group(1), found.group(3))
 
     yield start
