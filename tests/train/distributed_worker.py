@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -21,7 +22,7 @@ from nnstudio.spec import load_spec
 from nnstudio.train import Recorder, TrainConfig, fit
 from nnstudio.train.placement import Placement
 
-CNN = {
+CNN: dict[str, Any] = {
     "name": "shared-cnn",
     "input_shape": [1, 8, 8],
     "layers": [
