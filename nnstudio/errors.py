@@ -90,17 +90,18 @@ class NnstudioError(ValueError):
     Built from parts (``SpecError("missing required field", where=Where(...),
     allowed="...")``) its message is `format_message` of them. A message written out
     whole is kept as it is; its fields are then whatever the raise site passed. When the
-    problem's own words say where (``"The data 'x' has 3 classes but the last Dense layer
-    ..."``), `where_in_problem` keeps `where` out of the text and in the fields only."""
+    problem's own words say where and what is allowed (``"The data 'x' has 3 classes but
+    the last Dense layer ... has 5 units."``), `worded` keeps `where` and `allowed` out of
+    the text and in the fields only: only the hint is added."""
 
     def __init__(self, problem: str = "", *, where: Where | None = None, given: Any = _UNSET,
-                 allowed: str | None = None, hint: str | None = None, where_in_problem: bool = False) -> None:
+                 allowed: str | None = None, hint: str | None = None, worded: bool = False) -> None:
         self.problem = problem
         self.where = where if where is not None else NOWHERE
         self.given = given
         self.allowed = allowed
         self.hint = hint
-        self.where_in_problem = where_in_problem
+        self.worded = worded
         super().__init__(self.with_hint(hint) if problem else "")
 
     def __reduce__(self) -> tuple[Any, ...]:
@@ -108,7 +109,7 @@ class NnstudioError(ValueError):
         if not self.problem:
             return (type(self), self.args)
         parts = {"where": self.where, "allowed": self.allowed, "hint": self.hint,
-                 "where_in_problem": self.where_in_problem}
+                 "worded": self.worded}
         if self.has_given:
             parts["given"] = self.given
         return (_rebuild, (type(self), self.problem, parts))
@@ -120,7 +121,9 @@ class NnstudioError(ValueError):
 
     def with_hint(self, hint: str | None) -> str:
         """Return the message as it would read with another hint (the CLI names flags in it)."""
-        return format_message(self.problem, None if self.where_in_problem else self.where, self.allowed, hint)
+        if self.worded:
+            return format_message(self.problem, None, None, hint)
+        return format_message(self.problem, self.where, self.allowed, hint)
 
 
 def _rebuild(cls: type[NnstudioError], problem: str, parts: dict[str, Any]) -> NnstudioError:

@@ -41,10 +41,24 @@ def test_one_template_for_every_message():
     assert error.with_hint("use --overwrite.") == "out: holds a model already. help: use --overwrite."
 
 
-def test_a_place_the_problem_names_itself_stays_out_of_the_text():
-    error = TrainingError("The 'batch_size' option is 1.", where=Where(option="batch_size"), where_in_problem=True,
-                          given=1)
-    assert str(error) == "The 'batch_size' option is 1." and error.where.option == "batch_size"
+def test_what_the_problem_words_itself_stays_out_of_the_text():
+    error = TrainingError("The 'batch_size' option is 1.", where=Where(option="batch_size"), worded=True,
+                          given=1, allowed="2 or more", hint="use batch_size 2.")
+    assert str(error) == "The 'batch_size' option is 1. help: use batch_size 2."
+    assert (error.where.option, error.given, error.allowed) == ("batch_size", 1, "2 or more")
+
+
+def test_the_trainers_words_for_data_that_do_not_fit():
+    from nnstudio.data import load_dataset
+    from nnstudio.spec import get_preset
+    from nnstudio.train.tensors import check_classes
+
+    with pytest.raises(TrainingError) as caught:
+        check_classes(get_preset("letters-mlp"), load_dataset("shapes", per_class=2))
+    assert str(caught.value) == ("The data 'shapes' has 5 classes (square, rhombus, plus, x, line) but the last "
+                                 "Dense layer of spec 'letters-mlp' has 26 units. help: give the network's last "
+                                 "Dense layer 5 units, one per class.")
+    assert caught.value.where.field == "units" and caught.value.given == 26 and caught.value.allowed == "5 units"
 
 
 def test_a_whole_message_is_kept_and_has_no_fields():
@@ -76,11 +90,11 @@ def test_malformed_json_names_line_and_column(tmp_path):
 
 def test_fields_survive_pickling():
     # A training's child process sends its error back to the studio pickled.
-    error = DivergenceError("epoch 1: loss is nan.", where=Where(option="lr"), where_in_problem=True, given=50.0,
+    error = DivergenceError("epoch 1: loss is nan.", where=Where(option="lr"), worded=True, given=50.0,
                             hint="lower the learning rate.")
     back = pickle.loads(pickle.dumps(error))
     assert type(back) is DivergenceError and str(back) == str(error)
-    assert (back.where, back.given, back.hint, back.where_in_problem) == (Where(option="lr"), 50.0,
+    assert (back.where, back.given, back.hint, back.worded) == (Where(option="lr"), 50.0,
                                                                           "lower the learning rate.", True)
     unknown = pickle.loads(pickle.dumps(SpecError("bad", where=Where(layer=1))))
     assert not unknown.has_given and unknown.where.layer == 1
@@ -102,3 +116,13 @@ def test_jsonable_keeps_data_and_writes_the_rest_as_text():
     assert jsonable({"a": (1, 2.5, None, True)}) == {"a": [1, 2.5, None, True]}
     assert jsonable(np.int64(3)) == 3 and jsonable(float("nan")) == "nan"
     assert jsonable(object).startswith("<class")
+
+
+def test_a_bad_training_option_is_named_in_the_fields():
+    from nnstudio.train import TrainConfig
+
+    with pytest.raises(TrainingError) as caught:
+        TrainConfig.from_options(None, optimizer="sgdd")
+    error = caught.value
+    assert str(error) == "The 'optimizer' option must be one of {'sgd', 'adam'}. Got 'sgdd' instead."
+    assert (error.where.option, error.given, error.allowed) == ("optimizer", "sgdd", "one of {'sgd', 'adam'}")

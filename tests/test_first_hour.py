@@ -194,7 +194,7 @@ def test_the_cli_names_options_in_an_errors_hint_only(tmp_path):
     from nnstudio.cli.root import _one_line
     from nnstudio.errors import TrainingError, Where
 
-    error = TrainingError("The 'batch_size' option is 1.", where=Where(option="batch_size"), where_in_problem=True,
+    error = TrainingError("The 'batch_size' option is 1.", where=Where(option="batch_size"), worded=True,
                           given=1, hint="use batch_size 2 or more.")
     assert _one_line(error) == "The 'batch_size' option is 1. help: use batch_size (--batch-size) 2 or more."
     assert str(error) == "The 'batch_size' option is 1. help: use batch_size 2 or more."

@@ -125,7 +125,7 @@ def stratified_split(y: np.ndarray, fraction: float, seed: int) -> tuple[np.ndar
     if len(val_idx) == 0 or len(train_idx) == 0:
         raise TrainingError(
             f"The 'validation' option {fraction} leaves {len(train_idx)} training and {len(val_idx)} validation "
-            f"samples out of {len(y)}.", where=Where(option="validation"), where_in_problem=True, given=fraction,
+            f"samples out of {len(y)}.", where=Where(option="validation"), worded=True, given=fraction,
             hint="use more data or set validation to 0.")
     return train_idx, val_idx
 
@@ -401,14 +401,14 @@ class Run:
         raise DivergenceError(
             f"epoch {self.epoch}, batch {bad + 1}: loss is {value} (the weights diverged); {kept}; the network "
             f"is back to its weights from before epoch {self.epoch}.",
-            where=Where(option="lr"), where_in_problem=True, given=self.config.learning_rate,
+            where=Where(option="lr"), worded=True, given=self.config.learning_rate,
             hint=f"lower the learning rate (lr is {self.config.learning_rate:g}) or set clip_norm.")
 
     def fail_validation(self, value: float) -> None:
         kept = self.undo_epoch()
         raise DivergenceError(
             f"epoch {self.epoch}: the validation loss is {value} (the weights diverged); {kept}.",
-            where=Where(option="lr"), where_in_problem=True, given=self.config.learning_rate,
+            where=Where(option="lr"), worded=True, given=self.config.learning_rate,
             hint=f"lower the learning rate (lr is {self.config.learning_rate:g}) or set clip_norm.")
 
     def undo_epoch(self) -> str:
@@ -475,7 +475,7 @@ def _samples_per_epoch(network: torch.nn.Module, n: int, batch_size: int) -> int
         if norms and batch_size == 1 and any(isinstance(m, torch.nn.BatchNorm1d) for m in norms):
             raise TrainingError(
                 "The 'batch_size' option is 1, but BatchNormalization after a Dense layer needs at least 2 "
-                "samples per batch.", where=Where(option="batch_size"), where_in_problem=True, given=batch_size,
+                "samples per batch.", where=Where(option="batch_size"), worded=True, given=batch_size,
                 allowed="2 or more with BatchNormalization after a Dense layer",
                 hint="use batch_size 2 or more.")
         return n

@@ -27,7 +27,7 @@ def check_classes(spec: Any, data: Any) -> int:
         raise TrainingError(
             f"{named(data)} has {data.num_classes} classes ({names}) but the last Dense layer of "
             f"spec {spec.name!r} has {units} units.",
-            where=Where(layer=last, layer_type=spec.layers[last]["type"], field="units"), where_in_problem=True,
+            where=Where(layer=last, layer_type=spec.layers[last]["type"], field="units"), worded=True,
             given=units, allowed=f"{data.num_classes} units", hint=f"give the network's last Dense layer "
             f"{data.num_classes} units, one per class.")
     return units
@@ -47,7 +47,7 @@ def input_tensors(spec: Any, data: Any) -> tuple[torch.Tensor, torch.Tensor]:
             raise TrainingError(
                 f"{named(data)} has samples of shape {list(x.shape[1:])} "
                 f"({math.prod(x.shape[1:])} values) but spec {spec.name!r} takes input_shape {list(shape)} "
-                f"({math.prod(shape)} values).", where=Where(field="input_shape"), where_in_problem=True,
+                f"({math.prod(shape)} values).", where=Where(field="input_shape"), worded=True,
                 given=list(shape), allowed=f"{list(x.shape[1:])} or another shape of {math.prod(x.shape[1:])} values",
                 hint="choose a network for this data, or set its input_shape.")
         x = x.reshape((len(x),) + shape)

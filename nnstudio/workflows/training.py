@@ -213,7 +213,7 @@ def check_nothing_lost(out: Path, checkpoint: Path, *, resume: bool, restart: bo
     interrupted run's checkpoint that the caller did not say to give up."""
     if resume and restart:
         raise TrainingError("resume and restart exclude each other.", where=Where(option="restart"),
-                            where_in_problem=True, given=True, hint="choose one (--resume or --restart).")
+                            worded=True, given=True, hint="choose one (--resume or --restart).")
     if not resume and not restart and (checkpoint / "checkpoint.json").is_file():
         raise TrainingError(f"holds the checkpoint of an interrupted run into {out}.",
                             where=Where(file=str(checkpoint)),
