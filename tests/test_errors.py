@@ -126,3 +126,17 @@ def test_a_bad_training_option_is_named_in_the_fields():
     error = caught.value
     assert str(error) == "The 'optimizer' option must be one of {'sgd', 'adam'}. Got 'sgdd' instead."
     assert (error.where.option, error.given, error.allowed) == ("optimizer", "sgdd", "one of {'sgd', 'adam'}")
+
+
+def test_a_damaged_model_file_is_named_with_its_line(tmp_path):
+    from nnstudio.errors import ModelFileError
+    from nnstudio.store import read_model_folder
+
+    folder = tmp_path / "m"
+    folder.mkdir()
+    (folder / "model.json").write_text('{"format_version": 1,\n "spec": }\n')
+    with pytest.raises(ModelFileError) as caught:
+        read_model_folder(folder)
+    where = caught.value.where
+    assert (where.file, where.line, where.column) == (str(folder / "model.json"), 2, 10)
+    assert str(caught.value) == f"{folder / 'model.json'}:2:10: not valid JSON (Expecting value)."
