@@ -65,8 +65,8 @@ class Sizes:
     studio_seconds: float = 20.0  # of prediction load, with and without pacing
     studio_repeats: int = 3
     start_repeats: int = 15  # interleaved runs of each command that trains nothing
-    memory_small: int = 2000  # images in the two folders of the memory table
-    memory_big: int = 8000
+    memory_small: int = 3000  # images in the two folders of the memory table (small > augment.CHUNK)
+    memory_big: int = 9000
     scaling_repeats: int = 3  # interleaved runs of 1 and 2 training processes
     scaling_per_class: int = 80
     scaling_epochs: int = 2

@@ -179,7 +179,9 @@ class Run:
         self.y = samples.y.to(device)
         self.train_ids, self.val_ids = samples.train_ids, samples.val_ids
         val_mine = self.val_ids[placement.mine(self.val_ids)]
-        self.val_x = self.x.index_select(0, self.rows(val_mine).to(device))  # (v, ...) as stored
+        # Held-out rows are gathered a batch at a time when validating: a copy of them all
+        # would cost a byte per pixel of the held-out share for the whole training.
+        self.val_rows = self.rows(val_mine).to(device)  # (v,) rows of self.x
         self.val_y = self.y[val_mine.to(device)]
         self.folder = Path(checkpoint_dir) if checkpoint_dir is not None else None
         self.params = [p for p in network.parameters() if p.requires_grad]
@@ -362,7 +364,8 @@ class Run:
         losses, corrects = [], []
         try:
             with torch.inference_mode(), self.autocast():
-                for xb, yb in zip(self.val_x.split(VAL_BATCH), self.val_y.split(VAL_BATCH)):
+                for rows, yb in zip(self.val_rows.split(VAL_BATCH), self.val_y.split(VAL_BATCH)):
+                    xb = self.x.index_select(0, rows)  # (B, ...) as stored
                     logits = loss_input(self.network(as_float(xb)))  # (B, classes)
                     losses.append(self.task.loss_sum(logits, yb))
                     corrects.append(self.task.correct(logits, yb))
