@@ -54,6 +54,17 @@ HAND_STYLE = HandStyle()
 def hand_letter(letter: str, rng: np.random.Generator, style: HandStyle = HAND_STYLE) -> np.ndarray:
     """Return one handwritten `letter` as a float32 (H, W) picture in [0, 1], ink bright,
     with a few pixels of empty border."""
+    kept = hand_strokes(letter, rng, style)
+    pen = float(np.exp(rng.uniform(*np.log(style.pen))))
+    height = float(np.exp(rng.uniform(*np.log(style.height))))
+    pressure = [_pressure(len(s), rng) for s in kept] if rng.random() < style.pressure else None
+    return render_strokes(kept, height, pen, pressure)
+
+
+def hand_strokes(letter: str, rng: np.random.Generator, style: HandStyle = HAND_STYLE) -> list[Stroke]:
+    """Return one handwritten `letter` as the pen paths that draw it, before any pen
+    touches paper: (k, 2) arrays of points (x, y), y down, about one unit high, centered
+    on the origin, in the order and direction the form gives them."""
     forms = FORMS[letter]
     strokes, optional = forms[int(rng.integers(len(forms)))]
     kept = [s for s, opt in zip(strokes, optional) if not (opt and rng.random() < style.drop)]
@@ -64,11 +75,7 @@ def hand_letter(letter: str, rng: np.random.Generator, style: HandStyle = HAND_S
         kept.append(_tick(kept, rng))
     if rng.random() < style.hook:
         kept = _hook(kept, rng)
-    kept = _transform(kept, rng, style)
-    pen = float(np.exp(rng.uniform(*np.log(style.pen))))
-    height = float(np.exp(rng.uniform(*np.log(style.height))))
-    pressure = [_pressure(len(s), rng) for s in kept] if rng.random() < style.pressure else None
-    return render_strokes(kept, height, pen, pressure)
+    return _transform(kept, rng, style)
 
 
 def _pressure(n: int, rng: np.random.Generator) -> np.ndarray:

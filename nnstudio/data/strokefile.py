@@ -97,7 +97,8 @@ def is_stroke_file(path: str | Path) -> bool:
 
 
 def _kind(value: Any) -> str:
-    return {dict: "an object", list: "a list", str: "a string"}.get(type(value), _show(value))
+    kinds: dict[type, str] = {dict: "an object", list: "a list", str: "a string"}
+    return kinds.get(type(value), _show(value))
 
 
 def _show(value: Any) -> str:

@@ -18,7 +18,8 @@ from fastapi.responses import Response
 from PIL import Image
 from pydantic import BaseModel, ConfigDict, Field
 
-from nnstudio.data import DATASET_NAMES, Dataset, load_dataset
+from nnstudio.data import Dataset, load_dataset
+from nnstudio.data.sources import IMAGE_DATASET_NAMES
 from nnstudio.data.folders import class_folders, find_images, is_image
 from nnstudio.data.letters import LETTERS_TRAIN_PER_CLASS
 from nnstudio.data.prepare import to_grey
@@ -57,7 +58,7 @@ def list_datasets(state: StudioState = Depends(get_state)) -> list[dict[str, Any
     """The built-in datasets, then the workspace's own, each with classes and counts
     (counts of built-in ones once they were opened)."""
     items = [{"name": name, "builtin": True, "input": BUILTIN_INPUT[name],
-              **state.caches.get(("dataset", name), {})} for name in DATASET_NAMES]
+              **state.caches.get(("dataset", name), {})} for name in IMAGE_DATASET_NAMES]
     for folder in sorted(p for p in state.space.datasets.iterdir() if p.is_dir() and not p.name.startswith(".")):
         items.append(own_dataset(folder))
     return items
