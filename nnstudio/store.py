@@ -21,6 +21,7 @@ from safetensors import SafetensorError, safe_open
 from safetensors.torch import save as save_tensors_bytes
 
 from nnstudio.data import Preparation
+from nnstudio.data.strokes import PathPreparation
 from nnstudio.errors import DataError, ModelFileError, SpecError
 from nnstudio.files import sync_folder, write_atomically
 from nnstudio.model import Network, build_model
@@ -228,6 +229,8 @@ def _read_preparation(value: Any, json_path: Path):
     if value is None:
         return None
     try:
+        if isinstance(value, dict) and value.get("kind") == "strokes":
+            return PathPreparation.from_dict(value)  # a model of pen paths
         return Preparation.from_dict(value)
     except DataError as err:
         raise ModelFileError(f"{json_path}: invalid 'preparation': {err}") from err
