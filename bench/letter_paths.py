@@ -21,7 +21,6 @@ Goals: clean >= 97%, sloppy >= 90%.
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 import time
 from pathlib import Path
