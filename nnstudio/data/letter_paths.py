@@ -30,8 +30,9 @@ LETTER_PATHS_PARTS = ("train", "test")
 PATH_STYLE = dataclasses.replace(HAND_STYLE, bend=0.055, end_jitter=0.035, overshoot=(-0.08, 0.1), slant=0.45,
                                  rotation=14.0, aspect=0.45, hook=0.2)
 _PART_STREAM = {"train": 0, "test": 1}
-_SPLIT = 0.2  # chance that a stroke with a sharp corner is split there
-_MERGE = 0.3  # chance that two strokes that meet are drawn as one
+_SPLIT_ALL = 0.25  # chance that every stroke is split at every sharp corner
+_SPLIT = 0.2  # else, chance that a stroke with sharp corners is split at one of them
+_MERGE = 0.35  # chance, three times over, that two strokes that meet are drawn as one
 
 
 def letter_paths_preparation() -> PathPreparation:
@@ -65,36 +66,51 @@ def letter_drawing(letter: str, rng: np.random.Generator, style: HandStyle = PAT
 
 
 def _restroke(strokes: list[Stroke], rng: np.random.Generator) -> list[Stroke]:
-    """Split strokes at a sharp corner, or join strokes whose ends meet, now and then."""
+    """Split strokes at sharp corners (now and then every corner: a hand that lifts the
+    pen for each line), or join strokes whose ends meet."""
+    every = rng.random() < _SPLIT_ALL
     out: list[Stroke] = []
     for s in strokes:
-        corner = _sharpest_corner(s)
-        if corner is not None and rng.random() < _SPLIT:
-            out += [s[:corner + 1], s[corner:]]
-        else:
-            out.append(s)
-    if len(out) > 1 and rng.random() < _MERGE:
-        i, j = rng.choice(len(out), 2, replace=False)
-        a, b = out[i], out[j]
-        for x, y in ((a, b), (a, b[::-1]), (a[::-1], b), (a[::-1], b[::-1])):
-            if np.linalg.norm(x[-1] - y[0]) < 0.08:
-                out = [s for k, s in enumerate(out) if k not in (i, j)] + [np.concatenate([x, y[1:]])]
-                break
+        corners = _corners(s)
+        if not every and corners and rng.random() < _SPLIT:
+            corners = [corners[int(rng.integers(len(corners)))]]
+        elif not every:
+            corners = []
+        for a, b in zip([0, *corners], [*corners, len(s) - 1]):
+            out.append(s[a:b + 1])
+    for _ in range(3):
+        if len(out) > 1 and rng.random() < _MERGE:
+            out = _merge_two(out, rng)
     return out
 
 
-def _sharpest_corner(s: Stroke) -> int | None:
-    """Index of the point where the stroke turns most, if it turns by more than 60 degrees
-    there (measured over a few points either side), else None."""
+def _merge_two(strokes: list[Stroke], rng: np.random.Generator) -> list[Stroke]:
+    """Join two random strokes into one when an end of one meets an end of the other."""
+    i, j = rng.choice(len(strokes), 2, replace=False)
+    a, b = strokes[i], strokes[j]
+    for x, y in ((a, b), (a, b[::-1]), (a[::-1], b), (a[::-1], b[::-1])):
+        if np.linalg.norm(x[-1] - y[0]) < 0.08:
+            return [s for k, s in enumerate(strokes) if k not in (i, j)] + [np.concatenate([x, y[1:]])]
+    return strokes
+
+
+def _corners(s: Stroke) -> list[int]:
+    """Indices of the points where the stroke turns by more than 60 degrees (measured
+    over a few points either side), the sharpest of each turn."""
     k = 3
     if len(s) < 2 * k + 3:
-        return None
+        return []
     before = s[k:-k] - s[:-2 * k]
     after = s[2 * k:] - s[k:-k]
     cos = np.sum(before * after, axis=1) / np.maximum(
         np.linalg.norm(before, axis=1) * np.linalg.norm(after, axis=1), 1e-12)
-    i = int(np.argmin(cos))
-    return i + k if cos[i] < 0.5 else None
+    found: list[int] = []
+    for i in np.argsort(cos):
+        if cos[i] >= 0.5:
+            break
+        if all(abs(int(i) - f) > 2 * k for f in found):
+            found.append(int(i))
+    return sorted(i + k for i in found)
 
 
 def _record(strokes: list[Stroke], rng: np.random.Generator) -> list[Stroke]:
