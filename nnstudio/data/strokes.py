@@ -54,6 +54,11 @@ class PathPreparation:
         """The shape of one prepared input: (points, features)."""
         return (self.points, len(FEATURES))
 
+    def describe(self) -> str:
+        """One line saying what the preparation does, for a training plan."""
+        return (f"pen paths: canonical stroke order and direction, centered and scaled, {self.points} points "
+                f"along the ink with {', '.join(FEATURES)}")
+
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict: {"kind": "strokes", "points": n, "features": [...]}."""
         return {"kind": "strokes", "points": self.points, "features": list(FEATURES)}
