@@ -22,7 +22,7 @@ from nnstudio.data.letters import _check_seed
 from nnstudio.data.strokes import PathPreparation, Stroke, path_sequence
 from nnstudio.errors import DataError
 
-LETTER_PATHS_TRAIN_PER_CLASS = 800
+LETTER_PATHS_TRAIN_PER_CLASS = 600
 LETTER_PATHS_TEST_PER_CLASS = 100
 LETTER_PATHS_PARTS = ("train", "test")
 # Wider than the pictures' hands: a path has no pen width or ink to vary, so its
