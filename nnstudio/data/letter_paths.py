@@ -53,7 +53,7 @@ def load_letter_paths(part: str = "train", *, per_class: int | None = None, seed
     x = np.empty((len(labels), *prep.shape), dtype=np.float32)
     for i, label in enumerate(labels):
         x[i] = path_sequence(letter_drawing(LETTERS[label], rng), prep)
-    return Dataset(x, labels, list(LETTERS), name="letter-paths", preparation=prep)  # type: ignore[arg-type]
+    return Dataset(x, labels, list(LETTERS), name="letter-paths", preparation=prep)
 
 
 def letter_drawing(letter: str, rng: np.random.Generator, style: HandStyle = PATH_STYLE) -> list[Stroke]:
