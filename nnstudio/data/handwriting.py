@@ -9,9 +9,11 @@ fall short, wobble along their length, the letter slants, rotates, squashes or
 stretches, small strokes are sometimes left out or added, and a round pen from a
 hairline to a marker draws it, antialiased (drawn at 4x, then area-averaged down).
 
-The drawing is returned as a picture (ink bright on black); the letters dataset passes
-it, sometimes dark on light or on a transparent canvas, through `prepare_image` like
-every other input. Same generator state, same drawing.
+`hand_strokes` gives the varied strokes themselves (pen paths, before any pen draws
+them), for the letter-paths dataset. The drawing is returned as a picture (ink bright
+on black); the letters dataset passes it, sometimes dark on light or on a transparent
+canvas, through `prepare_image` like every other input. Same generator state, same
+drawing.
 """
 
 from __future__ import annotations
