@@ -53,7 +53,8 @@ ODD_CNN = {"name": "odd-cnn", "input_shape": [1, 9, 9], "layers": [
     {"type": "Dense", "units": 3, "activation": "softmax"}]}
 
 
-@pytest.mark.parametrize("preset", [*preset_names(), "odd-cnn"])
+# letter-paths-gru's export (~10 s) is checked on real drawings in test_letter_paths_model.py.
+@pytest.mark.parametrize("preset", [*(n for n in preset_names() if n != "letter-paths-gru"), "odd-cnn"])
 def test_onnx_probabilities_equal_pytorch_within_1e5(preset: str) -> None:
     # digits-cnn: BatchNormalization, MaxPooling2D, Dropout; seed-cnn: LeakyReLU, pooling, Dropout.
     model = random_model(ODD_CNN if preset == "odd-cnn" else preset)

@@ -47,3 +47,11 @@ def test_letter_paths_refuse_parts_and_sizes_they_do_not_have():
         load_letter_paths("unseen", per_class=1)
     with pytest.raises(DataError, match="pen paths, not images.*help:"):
         load_dataset("letter-paths", size=(20, 20), per_class=1)
+
+
+def test_make_data_says_pen_paths_are_not_pictures(tmp_path):
+    from nnstudio.workflows.data import make_data
+
+    with pytest.raises(DataError, match="pen paths, not pictures.*help: train on it by name"):
+        make_data("letter-paths", tmp_path / "out")
+    assert not (tmp_path / "out").exists()
