@@ -222,7 +222,10 @@ class Model:
         else:
             raise DataError(f"input {label}: this model reads pen paths, not images. help: give a drawing file "
                             'NAME.json holding {"strokes": [[[x, y], ...], ...]}')
-        x = path_sequence(strokes, prep)
+        try:
+            x = path_sequence(strokes, prep)
+        except DataError as err:
+            raise DataError(f"input {label}: {err}") from err
         if x.size != self.input_size:
             raise DataError(f"input {label}: the prepared path has {x.size} values; the model takes "
                             f"{self.input_size}. The saved preparation does not fit the spec.")

@@ -70,6 +70,10 @@ def test_cli_predict_names_the_bad_point(trained: Path, tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["predict", str(trained), str(bad)])
     assert result.exit_code != 0
     assert "bad.json: stroke 1, point 1: a point must be [x, y]" in " ".join(result.output.split())
+    dot = tmp_path / "dot.json"
+    dot.write_text('{"strokes": [[[3, 4], [3, 4]]]}')
+    result = CliRunner().invoke(main, ["predict", str(trained), str(dot)])
+    assert result.exit_code != 0 and f"input {dot}: the drawing has no extent" in " ".join(result.output.split())
 
 
 @pytest.mark.slow  # the ONNX export of a 64-step GRU takes ~10 s
