@@ -19,14 +19,14 @@ from nnstudio.workflows.sequences import output_names
 
 @pytest.fixture
 def arithmetic_model(tmp_path):
-    """A network that always answers 2 a[n] - a[n-1] (no weights, only biases): the plumbing
+    """A network that always answers a[n] + d1[n] (no weights, only biases): the plumbing
     from text to the printed answer is then checked without any training."""
     spec = Spec.from_dict({"name": "rule", "input_shape": [10, 5], "layers": [
-        {"type": "Flatten"}, {"type": "Dense", "units": 4}]})
+        {"type": "Flatten"}, {"type": "Dense", "units": 3}]})
     network = build_model(spec, seed=0)
     with torch.no_grad():
         network.layers[1].weight.zero_()
-        network.layers[1].bias.copy_(torch.tensor([2.2, -0.8, 0.1, 0.0]))
+        network.layers[1].bias.copy_(torch.tensor([1.2, -0.3, 0.1]))
     prep = SequencePreparation()
     return save_model(tmp_path / "rule", network, class_names=output_names(prep), preparation=prep)
 
@@ -62,7 +62,7 @@ def test_sequence_model_is_refused_by_onnx_export(arithmetic_model):
 def test_train_on_sequences_writes_a_model_that_predicts(tmp_path):
     spec = tmp_path / "tiny.json"
     spec.write_text(json.dumps({"name": "tiny", "input_shape": [10, 5], "layers": [
-        {"type": "LSTM", "units": 6}, {"type": "Dense", "units": 4}]}))
+        {"type": "LSTM", "units": 6}, {"type": "Dense", "units": 3}]}))
     out = tmp_path / "m"
     result = run("train", "--data", "sequences", "--model", spec, "--per-class", 200,
                  "--epochs", 1, "--validation", 0.1, "--out", out, "--quiet")

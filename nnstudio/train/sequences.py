@@ -1,8 +1,9 @@
 """Training a network to give the next term of integer sequences: fit_sequences.
 
 The network reads the prepared steps (data.sequence_prep) and answers with the weights of
-the last terms; their weighted sum, in the sequence's own scale, is its answer, trained
-with the Regression task (mean squared error against the scaled next term). A held-out
+the newest differences; their weighted sum is the next difference, trained with the
+Regression task (mean squared error, in units of the sequence's largest difference) at
+every place of the sequence where the weights can be checked, the next term included. A held-out
 share of the sequences is scored after every epoch as the preparation predicts (weights
 rounded when it says so), and the weights of the epoch with the most exact answers are
 kept. Reports go through the usual callbacks (on_train_begin, on_epoch_end, on_train_end).
@@ -31,33 +32,35 @@ from nnstudio.train.task import Regression
 
 @dataclass
 class Prepared:
-    """A SequenceSet as tensors: inputs x, scaled targets and the tolerance (0.5 / scale)
-    within which a scaled answer rounds to its target; and for every term from the
-    `order`-th on, the next term included, the `order` terms before it (windows, newest
-    first), the term itself (later) and 1 where the sequence has such a term (mask)."""
+    """A SequenceSet as tensors, differences in units of each sequence's sd: inputs x, the
+    next differences (target) and the tolerance (0.5 / sd) within which an answer rounds to
+    the right term; and for every difference from the (order + 1)-th on, the next one
+    included, the newest differences before it (windows), the difference itself (later)
+    and 1 where the sequence has such a difference (mask)."""
 
     x: torch.Tensor  # (N, steps, features)
     target: torch.Tensor  # (N,)
     tolerance: torch.Tensor  # (N,)
-    windows: torch.Tensor  # (N, steps + 1 - order, order)
-    later: torch.Tensor  # (N, steps + 1 - order)
-    mask: torch.Tensor  # (N, steps + 1 - order)
+    windows: torch.Tensor  # (N, steps - order, order)
+    later: torch.Tensor  # (N, steps - order)
+    mask: torch.Tensor  # (N, steps - order)
 
 
 def prepared(data: SequenceSet, prep: SequencePreparation) -> Prepared:
-    x, _, scales = prep.inputs(data.terms)
-    slots = prep.steps + 1 - prep.order
+    x, _, sds = prep.inputs(data.terms)
+    slots, basis, span = prep.steps - prep.order, prep.basis, prep.order + 1
     windows = np.zeros((len(data), slots, prep.order), np.float32)
     later = np.zeros((len(data), slots), np.float32)
     mask = np.zeros((len(data), slots), np.float32)
     for i, (terms, target) in enumerate(zip(data.terms, data.targets)):
-        whole = np.asarray([*terms, target], np.float64) / scales[i]
-        count = len(whole) - prep.order  # terms that have `order` terms before them
-        for slot, k in zip(range(slots - count, slots), range(prep.order, len(whole))):
-            windows[i, slot] = whole[k - prep.order:k][::-1]
-            later[i, slot], mask[i, slot] = whole[k], 1.0
-    return Prepared(torch.from_numpy(x), torch.from_numpy((data.targets / scales).astype(np.float32)),
-                    torch.from_numpy((0.5 / scales).astype(np.float32)), torch.from_numpy(windows),
+        whole = np.asarray([*terms, target], np.float64) / sds[i]
+        count = len(whole) - span  # terms with order + 1 terms before them
+        for slot, k in zip(range(slots - count, slots), range(span, len(whole))):
+            windows[i, slot] = basis @ whole[k - span:k][::-1]
+            later[i, slot], mask[i, slot] = whole[k] - whole[k - 1], 1.0
+    step = np.array([target - terms[-1] for terms, target in zip(data.terms, data.targets)], np.float64)
+    return Prepared(torch.from_numpy(x), torch.from_numpy((step / sds).astype(np.float32)),
+                    torch.from_numpy((0.5 / sds).astype(np.float32)), torch.from_numpy(windows),
                     torch.from_numpy(later), torch.from_numpy(mask))
 
 
@@ -69,6 +72,17 @@ INTEGER_PULL = 1e-3
 PULL_EPOCHS = 0.3
 
 
+# From this share of the epochs on, the weights are rounded in the forward pass and the
+# gradient passes the rounding as if it were not there (straight through), so that the last
+# epochs train the answers as predict_next gives them. None: never.
+ROUND_FROM: float | None = 0.5
+
+
+def rounded(weights: torch.Tensor) -> torch.Tensor:
+    """Return the weights rounded, with the gradient of the weights themselves."""
+    return weights + (torch.round(weights) - weights).detach()
+
+
 def integer_pull(weights: torch.Tensor) -> torch.Tensor:
     """Return the mean of sin^2(pi w) over the weights: 0 at whole numbers, 1 halfway between."""
     return torch.sin(math.pi * weights).pow(2).mean()
@@ -77,7 +91,7 @@ def integer_pull(weights: torch.Tensor) -> torch.Tensor:
 def predict_next(network: Network, prep: SequencePreparation, sequences: list[list[int]],
                  batch_size: int = 1024) -> np.ndarray:
     """Return the next term of each sequence (float64 (N,)) as the preparation turns the network's weights."""
-    x, last, scales = prep.inputs(sequences)
+    x, diffs, sds = prep.inputs(sequences)
     device = next(network.parameters()).device
     was_training = network.training
     network.eval()
@@ -87,7 +101,7 @@ def predict_next(network: Network, prep: SequencePreparation, sequences: list[li
                                       for i in range(0, len(x), batch_size)]) if len(x) else np.zeros((0, prep.order))
     finally:
         network.train(was_training)
-    return prep.next_terms(weights, sequences, last, scales)
+    return prep.next_terms(weights, sequences, diffs, sds)
 
 
 def fit_sequences(network: Network, data: SequenceSet, prep: SequencePreparation, config: TrainConfig,
@@ -127,12 +141,13 @@ def fit_sequences(network: Network, data: SequenceSet, prep: SequencePreparation
         start, lr = time.perf_counter(), optimizer.param_groups[0]["lr"]
         ramp = min(1.0, (epoch - 1) / max(PULL_EPOCHS * config.epochs, 1.0))
         pull = INTEGER_PULL * ramp if prep.round_weights else 0.0
-        loss_sum, right = _epoch(network, t, task, optimizer, config, shuffle, pull)
+        snap = prep.round_weights and ROUND_FROM is not None and epoch > ROUND_FROM * config.epochs
+        loss_sum, right = _epoch(network, t, task, optimizer, config, shuffle, pull, snap)
         logs = {"epoch": epoch, "loss": loss_sum / len(train), "accuracy": right / len(train), "lr": lr}
         if len(val):
             answers = predict_next(network, prep, val.terms)
-            scales = np.array([max(max(abs(v) for v in s), 1) for s in val.terms], np.float64)
-            logs["val_loss"] = float(np.mean(((answers - val.targets) / scales) ** 2))
+            sds = prep.inputs(val.terms)[2]
+            logs["val_loss"] = float(np.mean(((answers - val.targets) / sds) ** 2))
             logs["val_accuracy"] = float(np.mean(np.rint(answers) == val.targets))
         logs["seconds"], logs["overfitting"] = time.perf_counter() - start, 0.0
         if not np.isfinite(logs["loss"]):
@@ -152,15 +167,16 @@ def fit_sequences(network: Network, data: SequenceSet, prep: SequencePreparation
 
 
 def _epoch(network: torch.nn.Module, t: Prepared, task: Regression, optimizer: torch.optim.Optimizer,
-           config: TrainConfig, shuffle: torch.Generator, pull: float) -> tuple[float, int]:
+           config: TrainConfig, shuffle: torch.Generator, pull: float, snap: bool) -> tuple[float, int]:
     network.train()
     losses, right = [], []
     perm = torch.randperm(len(t.x), generator=shuffle).to(t.x.device)
     for ids in perm.split(config.batch_size):
         weights = network(t.x[ids])
+        used = rounded(weights) if snap else weights
         # The same weights must give every term from the order-th on, not only the next one:
         # (batch, slots) answers, scored where the sequence has a term; the last slot is the next term.
-        answers = (weights.unsqueeze(1) * t.windows[ids]).sum(dim=2)
+        answers = (used.unsqueeze(1) * t.windows[ids]).sum(dim=2)
         valid = t.mask[ids] > 0
         loss = task.loss(answers[valid], t.later[ids][valid])
         out = answers[:, -1]

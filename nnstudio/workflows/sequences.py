@@ -29,8 +29,8 @@ SEQUENCE_DATA = ("sequences",)
 
 
 def output_names(prep: SequencePreparation) -> list[str]:
-    """Names of the network's outputs: the weight of a[n], a[n-1], ..."""
-    return ["a[n]"] + [f"a[n-{k}]" for k in range(1, prep.order)]
+    """Names of the network's outputs: the weights of the newest differences d1, d2, ..."""
+    return [f"d{k}" for k in range(1, prep.order + 1)]
 
 
 def train_sequences(*, out: str | Path, model: str | Path | dict | Spec | None = None, samples: int | None = None,

@@ -53,18 +53,21 @@ def test_parse_and_its_errors(tmp_path):
 
 def test_preparation_features_padding_and_next_terms():
     prep = SequencePreparation()
-    x, last, scales = prep.inputs([[2, 4, 6, 8], [1, -2, 4, -8, 16, -32]])
-    assert x.shape == (2, 10, len(FEATURES)) and scales.tolist() == [8.0, 32.0]
+    sequences = [[2, 4, 6, 8], [1, -2, 4, -8, 16, -32], [1, 4, 9, 16, 25]]
+    x, diffs, sds = prep.inputs(sequences)
+    assert x.shape == (3, 10, len(FEATURES)) and sds.tolist() == [2.0, 48.0, 9.0]
     assert np.all(x[0, :6] == 0)  # padded at the front
-    np.testing.assert_allclose(x[0, 6:, 0], [0.25, 0.5, 0.75, 1.0])  # values
-    np.testing.assert_allclose(x[0, 7:, 1], 0.25)  # first differences
-    np.testing.assert_allclose(x[1, 5:, 3], -0.5)  # ratio -2 / 4
+    np.testing.assert_allclose(x[0, 6:, 0], [0.25, 0.5, 0.75, 1.0])  # value / largest |term|
+    np.testing.assert_allclose(x[0, 7:, 1], 1.0)  # first differences / largest |difference|
+    np.testing.assert_allclose(x[1, 5:, 3], -0.5)  # ratio -2, divided by 4
     assert x[0, 6:, 4].tolist() == [1, 1, 1, 1]
-    np.testing.assert_allclose(last[0], [1.0, 0.75, 0.5, 0.25])
-    weights = np.array([[2.1, -0.9, 0.2, 0.0], [-2.0, 0.0, 0.3, 0.0]])  # rounded: 2a[n]-a[n-1]; -2a[n]
-    assert prep.next_terms(weights, [[2, 4, 6, 8], [1, -2, 4, -8, 16, -32]], last, scales).tolist() == [10, 64]
+    np.testing.assert_allclose(diffs[0], [1.0, 0.0, 0.0])  # d1, d2, d3 of 2 4 6 8, / 2
+    np.testing.assert_allclose(diffs[2] * 9, [9, 2, 0])  # squares: d1 9, d2 2, d3 0
+    # Rounded weights: 1 (arithmetic), -2 (geometric of ratio -2), 1, 1 (squares).
+    weights = np.array([[1.2, 0.4, -3.0], [-2.3, 0.0, 0.4], [0.9, 1.1, 7.0]])
+    assert prep.next_terms(weights, sequences, diffs, sds).tolist() == [10, 64, 36]
     raw = SequencePreparation(round_weights=False)
-    assert raw.next_terms(weights, [], last, scales)[0] == pytest.approx((2.1 - 0.9 * 0.75 + 0.1) * 8)
+    assert raw.next_terms(weights, sequences, diffs, sds)[0] == pytest.approx(8 + 1.2 * 2)
     assert SequencePreparation.from_dict(prep.to_dict()) == prep
     with pytest.raises(DataError, match="not a sequence preparation"):
         SequencePreparation.from_dict({"kind": "sequence", "features": ["value"]})

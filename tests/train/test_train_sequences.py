@@ -13,7 +13,7 @@ from nnstudio.train.sequences import fit_sequences, integer_pull, predict_next
 from nnstudio.train.task import Regression
 
 TINY = Spec.from_dict({"name": "tiny", "input_shape": [10, 5], "layers": [
-    {"type": "GRU", "units": 8}, {"type": "Dense", "units": 4}]})
+    {"type": "GRU", "units": 8}, {"type": "Dense", "units": 3}]})
 
 
 def test_regression_task():
