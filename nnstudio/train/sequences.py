@@ -2,8 +2,9 @@
 
 The network reads the prepared steps (data.sequence_prep) and answers with the weights of
 the newest differences; their weighted sum is the next difference, trained with the
-Regression task (mean squared error, in units of the sequence's largest difference) at
-every place of the sequence where the weights can be checked, the next term included. A held-out
+Regression task's robust loss (in units of the sequence's largest difference, bending from
+squared to absolute error at the rounding tolerance) at every place of the sequence where
+the weights can be checked, the next term included. A held-out
 share of the sequences is scored after every epoch as the preparation predicts (weights
 rounded when it says so), and the weights of the epoch with the most exact answers are
 kept. Reports go through the usual callbacks (on_train_begin, on_epoch_end, on_train_end).
@@ -12,7 +13,6 @@ kept. Reports go through the usual callbacks (on_train_begin, on_epoch_end, on_t
 from __future__ import annotations
 
 import copy
-import math
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -64,28 +64,17 @@ def prepared(data: SequenceSet, prep: SequencePreparation) -> Prepared:
                     torch.from_numpy(later), torch.from_numpy(mask))
 
 
-# Many weights give the same next term (an arithmetic sequence is continued by (2, -1, 0, 0)
-# and by (1.5, 0, -0.5, 0) alike); this small pull towards whole numbers, sin^2(pi w), makes
-# the network settle on whole-number weights, which rounding then makes exact. It grows from
-# 0 to its full size over the first PULL_EPOCHS share of the epochs.
-INTEGER_PULL = 1e-3
-PULL_EPOCHS = 0.3
+# Several weights can fit one sequence (a geometric sequence of ratio 2 has d2 = d1 / 2, so
+# 2 d1 and d1 + 2 d2 give the same next difference); only some are whole numbers. A small
+# cost on the weights of higher differences, (k - 1) |w_k| for the k-th, settles the choice
+# on the one with the lowest differences, whole-numbered for every family of the set.
+HIGHER_COST = 3e-3
 
 
-# From this share of the epochs on, the weights are rounded in the forward pass and the
-# gradient passes the rounding as if it were not there (straight through), so that the last
-# epochs train the answers as predict_next gives them. None: never.
-ROUND_FROM: float | None = 0.5
-
-
-def rounded(weights: torch.Tensor) -> torch.Tensor:
-    """Return the weights rounded, with the gradient of the weights themselves."""
-    return weights + (torch.round(weights) - weights).detach()
-
-
-def integer_pull(weights: torch.Tensor) -> torch.Tensor:
-    """Return the mean of sin^2(pi w) over the weights: 0 at whole numbers, 1 halfway between."""
-    return torch.sin(math.pi * weights).pow(2).mean()
+def higher_cost(weights: torch.Tensor) -> torch.Tensor:
+    """Return the mean over samples of sum_k (k - 1) |w_k|: 0 when only d1 is weighted."""
+    ranks = torch.arange(weights.shape[1], device=weights.device, dtype=weights.dtype)
+    return (weights.abs() * ranks).sum(dim=1).mean()
 
 
 def predict_next(network: Network, prep: SequencePreparation, sequences: list[list[int]],
@@ -109,23 +98,15 @@ def fit_sequences(network: Network, data: SequenceSet, prep: SequencePreparation
     """Train network on data; return one log per epoch (loss, accuracy, val_loss, val_accuracy, lr, seconds).
 
     accuracy: share of training answers right once rounded (the weights as the network gives
-    them); val_accuracy: the same on the held-out share, as predict_next answers.
+    them); val_accuracy: the same on the held-out share, as predict_next answers. The weights
+    of the epoch with the best val_accuracy (accuracy without a held-out share) are kept.
     """
-    if tuple(network.spec.input_shape) != prep.input_shape or network.spec.layers[-1].get("units") != prep.order:
-        raise TrainingError(f"network {network.spec.name!r} takes {list(network.spec.input_shape)} and gives "
-                            f"{network.spec.layers[-1].get('units')} numbers; sequences need input "
-                            f"{list(prep.input_shape)} and {prep.order} outputs. help: start from the "
-                            "sequence-lstm preset")
-    held = int(round(len(data) * config.validation))
-    order = np.random.default_rng(config.seed).permutation(len(data))
-    train, val = data.subset(order[held:]), data.subset(order[:held])
-    if len(train) == 0:
-        raise TrainingError(f"validation {config.validation} leaves no sequences to train on.")
+    _check_network(network, prep)
+    train, val = _split(data, config)
     device = torch.device("cuda" if config.device in ("auto", "cuda") and torch.cuda.is_available() else "cpu")
     network.to(device)
     t = prepared(train, prep)
     t = Prepared(*(tensor.to(device) for tensor in (t.x, t.target, t.tolerance, t.windows, t.later, t.mask)))
-    task = Regression()
     optimizer = make_optimizer(network.parameters(), config)
     scheduler = make_scheduler(optimizer, config)
     shuffle = torch.Generator().manual_seed(config.seed)
@@ -139,16 +120,9 @@ def fit_sequences(network: Network, data: SequenceSet, prep: SequencePreparation
     best: tuple[float, dict[str, torch.Tensor]] | None = None
     for epoch in range(1, config.epochs + 1):
         start, lr = time.perf_counter(), optimizer.param_groups[0]["lr"]
-        ramp = min(1.0, (epoch - 1) / max(PULL_EPOCHS * config.epochs, 1.0))
-        pull = INTEGER_PULL * ramp if prep.round_weights else 0.0
-        snap = prep.round_weights and ROUND_FROM is not None and epoch > ROUND_FROM * config.epochs
-        loss_sum, right = _epoch(network, t, task, optimizer, config, shuffle, pull, snap)
-        logs = {"epoch": epoch, "loss": loss_sum / len(train), "accuracy": right / len(train), "lr": lr}
-        if len(val):
-            answers = predict_next(network, prep, val.terms)
-            sds = prep.inputs(val.terms)[2]
-            logs["val_loss"] = float(np.mean(((answers - val.targets) / sds) ** 2))
-            logs["val_accuracy"] = float(np.mean(np.rint(answers) == val.targets))
+        loss_sum, right = _epoch(network, t, optimizer, config, shuffle)
+        logs = {"epoch": epoch, "loss": loss_sum / len(train), "accuracy": right / len(train), "lr": lr,
+                **_held_out_logs(network, prep, val)}
         logs["seconds"], logs["overfitting"] = time.perf_counter() - start, 0.0
         if not np.isfinite(logs["loss"]):
             raise TrainingError(f"epoch {epoch}: the loss is {logs['loss']}. help: try a smaller lr")
@@ -166,22 +140,50 @@ def fit_sequences(network: Network, data: SequenceSet, prep: SequencePreparation
     return history
 
 
-def _epoch(network: torch.nn.Module, t: Prepared, task: Regression, optimizer: torch.optim.Optimizer,
-           config: TrainConfig, shuffle: torch.Generator, pull: float, snap: bool) -> tuple[float, int]:
+def _check_network(network: Network, prep: SequencePreparation) -> None:
+    spec = network.spec
+    if tuple(spec.input_shape) != prep.input_shape or spec.layers[-1].get("units") != prep.order:
+        raise TrainingError(f"network {spec.name!r} takes {list(spec.input_shape)} and gives "
+                            f"{spec.layers[-1].get('units')} numbers; sequences need input "
+                            f"{list(prep.input_shape)} and {prep.order} outputs. help: start from the "
+                            "sequence-lstm preset")
+
+
+def _split(data: SequenceSet, config: TrainConfig) -> tuple[SequenceSet, SequenceSet]:
+    """Return (training, held-out) sequences: a `validation` share drawn with the seed."""
+    held = int(round(len(data) * config.validation))
+    order = np.random.default_rng(config.seed).permutation(len(data))
+    if held >= len(data):
+        raise TrainingError(f"validation {config.validation} leaves no sequences to train on.")
+    return data.subset(order[held:]), data.subset(order[:held])
+
+
+def _held_out_logs(network: Network, prep: SequencePreparation, val: SequenceSet) -> dict[str, float]:
+    if not len(val):
+        return {}
+    answers = predict_next(network, prep, val.terms)
+    sds = prep.inputs(val.terms)[2]
+    return {"val_loss": float(np.mean(((answers - val.targets) / sds) ** 2)),
+            "val_accuracy": float(np.mean(np.rint(answers) == val.targets))}
+
+
+def _epoch(network: torch.nn.Module, t: Prepared, optimizer: torch.optim.Optimizer, config: TrainConfig,
+           shuffle: torch.Generator) -> tuple[float, int]:
     network.train()
+    task = Regression()
     losses, right = [], []
     perm = torch.randperm(len(t.x), generator=shuffle).to(t.x.device)
     for ids in perm.split(config.batch_size):
         weights = network(t.x[ids])
-        used = rounded(weights) if snap else weights
         # The same weights must give every term from the order-th on, not only the next one:
         # (batch, slots) answers, scored where the sequence has a term; the last slot is the next term.
-        answers = (used.unsqueeze(1) * t.windows[ids]).sum(dim=2)
+        answers = (weights.unsqueeze(1) * t.windows[ids]).sum(dim=2)
         valid = t.mask[ids] > 0
-        loss = task.loss(answers[valid], t.later[ids][valid])
+        tolerance = t.tolerance[ids].unsqueeze(1).expand_as(answers)
+        loss = task.robust_loss(answers[valid], t.later[ids][valid], tolerance[valid])
         out = answers[:, -1]
-        if pull:
-            loss = loss + pull * integer_pull(weights)
+        if HIGHER_COST:
+            loss = loss + HIGHER_COST * higher_cost(weights)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         if config.clip_norm is not None:

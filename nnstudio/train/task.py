@@ -58,6 +58,14 @@ class Regression:
         """Return each sample's answer (N,)."""
         return outputs.reshape(len(outputs))
 
+    def robust_loss(self, outputs: torch.Tensor, targets: torch.Tensor, tolerance: torch.Tensor) -> torch.Tensor:
+        """Return the mean Huber loss with each sample's tolerance as its bend: squared within
+        the tolerance, the absolute error beyond it. Unlike the squared error, an error ten
+        times the tolerance but small next to 1 still pulls as hard as a large one, which is
+        what counting exact answers needs."""
+        error = (self.predicted(outputs) - targets).abs()
+        return torch.where(error < tolerance, 0.5 * error ** 2 / tolerance, error - 0.5 * tolerance).mean()
+
     def correct(self, outputs: torch.Tensor, targets: torch.Tensor, tolerance: torch.Tensor | float = 0.5,
                 ) -> torch.Tensor:
         """Return how many answers are within tolerance of their targets (0-d int64 tensor)."""

@@ -9,7 +9,7 @@ from nnstudio.data.sequences import generate_sequences
 from nnstudio.model import build_model
 from nnstudio.spec import Spec
 from nnstudio.train import TrainConfig
-from nnstudio.train.sequences import fit_sequences, integer_pull, predict_next
+from nnstudio.train.sequences import fit_sequences, higher_cost, predict_next
 from nnstudio.train.task import Regression
 
 TINY = Spec.from_dict({"name": "tiny", "input_shape": [10, 5], "layers": [
@@ -25,9 +25,16 @@ def test_regression_task():
     assert task.correct(out, target, torch.tensor([0.1, 0.1, 2.0])).item() == 2
 
 
-def test_integer_pull_is_zero_at_whole_numbers():
-    assert integer_pull(torch.tensor([-2.0, 0.0, 3.0])).item() < 1e-12
-    assert integer_pull(torch.tensor([0.5, 1.5])).item() == pytest.approx(1.0)
+def test_robust_loss_bends_at_each_tolerance():
+    task = Regression()
+    out, target = torch.tensor([0.1, 3.0]), torch.tensor([0.0, 1.0])
+    tolerance = torch.tensor([0.5, 0.5])
+    assert task.robust_loss(out, target, tolerance).item() == pytest.approx((0.5 * 0.01 / 0.5 + 2.0 - 0.25) / 2)
+
+
+def test_higher_differences_cost_more():
+    assert higher_cost(torch.tensor([[5.0, 0.0, 0.0]])).item() == 0
+    assert higher_cost(torch.tensor([[1.0, -1.0, 2.0], [0.0, 1.0, 0.0]])).item() == pytest.approx((1 + 4 + 1) / 2)
 
 
 def test_a_tiny_training_learns_and_keeps_its_best_epoch():
