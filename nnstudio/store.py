@@ -231,6 +231,10 @@ def _read_preparation(value: Any, json_path: Path):
     try:
         if isinstance(value, dict) and value.get("kind") == "strokes":
             return PathPreparation.from_dict(value)  # a model of pen paths
+        if isinstance(value, dict) and value.get("kind") == "sequence":
+            from nnstudio.data.sequence_prep import SequencePreparation
+
+            return SequencePreparation.from_dict(value)
         return Preparation.from_dict(value)
     except DataError as err:
         raise ModelFileError(f"{json_path}: invalid 'preparation': {err}") from err

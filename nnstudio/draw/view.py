@@ -19,10 +19,6 @@ import numpy as np
 from nnstudio.spec import Spec, infer_shapes
 
 STARTS_STAGE = ("Dense", "Conv2D", "MaxPooling2D", "AveragePooling2D", "Flatten", "SimpleRNN", "LSTM", "GRU")
-# A recurrent layer is drawn as a column of its units, like Flatten: its weights act
-# over time steps, which one column of edges cannot show.
-_STAGE_KINDS = {"Dense": "dense", "Conv2D": "conv", "Flatten": "flatten", "SimpleRNN": "flatten", "LSTM": "flatten",
-                "GRU": "flatten"}
 
 
 @dataclass(frozen=True)
@@ -91,14 +87,12 @@ def _activation_name(config: dict) -> str:
 def group_stages(spec: Spec) -> list[Stage]:
     """Return the spec's stages in order, the input first."""
     kind = "input"
-    shape = tuple(spec.input_shape)
-    if len(shape) == 2:  # a sequence (steps, features) shows as one plane: steps down, features across
-        shape = (1, *shape)
-    stages = [Stage(kind, -1, -1, shape)]
+    stages = [Stage(kind, -1, -1, tuple(spec.input_shape))]
     for info in infer_shapes(spec):
         config = info.config
         if info.type in STARTS_STAGE:
-            kind = _STAGE_KINDS.get(info.type, "pool")
+            kind = {"Dense": "dense", "Conv2D": "conv", "Flatten": "flatten", "SimpleRNN": "recurrent",
+                    "LSTM": "recurrent", "GRU": "recurrent"}.get(info.type, "pool")
             stage = Stage(kind, info.index, info.index, tuple(info.output_shape), config)
             if info.type in ("Dense", "Conv2D"):
                 stage.activation = _activation_name(config)

@@ -148,6 +148,18 @@ PRESETS: dict[str, dict] = {
         "training": {"optimizer": "adam", "lr": 0.001, "batch_size": 64, "epochs": 60, "lr_decay": "none",
                      "validation": 0.2},
     },
+    # The next term of an integer sequence (the `sequences` dataset): 10 steps of 5 features
+    # in (data.sequence_prep), the weights of the newest 3 differences out.
+    "sequence-lstm": {
+        "name": "sequence-lstm",
+        "input_shape": [10, 5],
+        "layers": [
+            {"type": "LSTM", "units": 64, "return_sequences": True}, {"type": "LSTM", "units": 64},
+            _dense(64), _dense(3, "linear"),
+        ],
+        "training": {"optimizer": "adam", "lr": 0.002, "batch_size": 128, "epochs": 30, "lr_decay": "cosine",
+                     "validation": 0.05, "clip_norm": 1.0},
+    },
 }
 
 def preset_names() -> list[str]:

@@ -35,7 +35,7 @@ PARAMS = {
 
 def test_names():
     assert preset_names() == ["shapes-mlp", "letters-mlp", "letters-cnn", "digits-mlp", "digits-cnn", "mnist-cnn",
-                              "letter-paths-gru", "seed-cnn"]
+                              "letter-paths-gru", "seed-cnn", "sequence-lstm"]
     assert set(DEFAULT_PRESETS.values()) <= set(PRESETS)
 
 
