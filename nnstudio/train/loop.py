@@ -29,7 +29,7 @@ import torch
 from nnstudio.errors import TrainingError
 from nnstudio.model import Network
 from nnstudio.train.augment import AUGMENTATIONS
-from nnstudio.train.batches import EpochBatches, as_float
+from nnstudio.train.batches import EpochBatches, as_float, loss_input
 from nnstudio.train.budget import held_out_count
 from nnstudio.train.callbacks import (
     BATCH_REPORT_SECONDS,
@@ -313,11 +313,11 @@ class Run:
             with self.autocast():
                 out = self.model(xb)  # (b, classes) logits
             if world == 1:
-                loss = kept = task.loss(out.float(), yb)
+                loss = kept = task.loss(loss_input(out), yb)
             else:
                 # The sum of this process's share, scaled so that DDP's mean of the processes'
                 # gradients is the gradient of the whole batch's mean loss.
-                kept = task.loss_sum(out.float(), yb)
+                kept = task.loss_sum(loss_input(out), yb)
                 loss = kept * (world / batches.global_sizes[index])
             for p in params:  # optimizer.zero_grad(set_to_none=True), minus its profiling wrapper
                 p.grad = None
@@ -362,7 +362,7 @@ class Run:
         try:
             with torch.inference_mode(), self.autocast():
                 for xb, yb in zip(self.val_x.split(VAL_BATCH), self.val_y.split(VAL_BATCH)):
-                    logits = self.network(as_float(xb)).float()  # (B, classes)
+                    logits = loss_input(self.network(as_float(xb)))  # (B, classes)
                     losses.append(self.task.loss_sum(logits, yb))
                     corrects.append(self.task.correct(logits, yb))
         finally:
