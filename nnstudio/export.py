@@ -48,6 +48,10 @@ def onnx_bytes(model: Any) -> bytes:
 
     # A copy on the CPU in eval mode: the loaded model may be answering predictions in
     # other threads, and export must not switch its modes under them.
+    if getattr(model.preparation, "to_dict", None) and model.preparation.to_dict().get("kind") == "sequence":
+        raise ModelFileError(f"model {model.spec.name!r}: a sequence model answers with weights of the last terms, "
+                             "which the ONNX file's probabilities cannot express; export is for classifiers. "
+                             "help: use nnstudio predict for sequences")
     network = copy.deepcopy(model.network).to("cpu").eval()
     wrapped = Probabilities(network).eval()
     example = torch.zeros((2, *model.spec.input_shape), dtype=torch.float32)  # (N, *input_shape)

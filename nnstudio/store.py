@@ -21,6 +21,7 @@ from safetensors import SafetensorError, safe_open
 from safetensors.torch import save as save_tensors_bytes
 
 from nnstudio.data import Preparation
+from nnstudio.data.strokes import PathPreparation
 from nnstudio.errors import DataError, ModelFileError, SpecError, Where
 from nnstudio.files import sync_folder, write_atomically
 from nnstudio.model import Network, build_model
@@ -233,6 +234,12 @@ def _read_preparation(value: Any, json_path: Path):
     if value is None:
         return None
     try:
+        if isinstance(value, dict) and value.get("kind") == "strokes":
+            return PathPreparation.from_dict(value)  # a model of pen paths
+        if isinstance(value, dict) and value.get("kind") == "sequence":
+            from nnstudio.data.sequence_prep import SequencePreparation
+
+            return SequencePreparation.from_dict(value)
         return Preparation.from_dict(value)
     except DataError as err:
         raise ModelFileError(f"invalid 'preparation': {err}", where=Where(file=str(json_path))) from err

@@ -198,3 +198,17 @@ def test_training_record_keeps_history_and_best_epoch(saved):
     model = load_model(saved[0])
     assert model.training["best_epoch"] in (1, 2) and model.training["stopped_early"] is False
     assert model.history[0]["epoch"] == 1 and "loss" in model.history[0]
+
+
+@pytest.mark.parametrize("kind", ["SimpleRNN", "LSTM", "GRU"])
+def test_recurrent_model_round_trip(tmp_path, kind):
+    spec = load_spec({"name": "seq", "input_shape": [7, 2], "layers": [
+        {"type": kind, "units": 6, "return_sequences": True}, {"type": kind, "units": 5},
+        {"type": "Dense", "units": 2, "activation": "softmax"}]})
+    network = build_model(spec, seed=3).eval()
+    save_model(tmp_path / "m", network, class_names=["a", "b"])
+    loaded = load_model(tmp_path / "m")
+    x = torch.randn(3, 7, 2, generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        np.testing.assert_array_equal(loaded.network(x).numpy(), network(x).numpy())
+    assert loaded.spec == spec and "layers.0.weight_hh_l0" in loaded.network.state_dict()

@@ -94,12 +94,14 @@ def training_options(command: Any) -> Any:
 
 @main.command()
 @click.option("--data", "data_source", required=True,
-              help="A dataset name (shapes, letters, digits, mnist), an image folder or a training file.")
+              help="A dataset name (shapes, letters, digits, mnist, or sequences: the next term of integer "
+                   "sequences), an image folder or a training file.")
 @click.option("--model", default=None,
               help="A preset name or a spec JSON file [default: chosen for the data].")
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="Model folder to write.")
 @click.option("--per-class", type=click.IntRange(min=1), default=None,
-              help="Samples per class: generated for a built-in dataset, the first N of a folder or file.")
+              help="Samples per class: generated for a built-in dataset, the first N of a folder or file "
+                   "(for sequences: the number of sequences).")
 @click.option("--resume", is_flag=True, help="Continue an interrupted run from its last checkpoint.")
 @click.option("--restart", is_flag=True, help="Start over, deleting an interrupted run's checkpoint.")
 @click.option("--overwrite", is_flag=True, help="Replace the model in --out (files nnstudio did not write stay).")
@@ -133,6 +135,9 @@ def train(ctx: click.Context, data_source: str, model: str | None, out: Path, pe
     from nnstudio.workflows import checkpoint_folder, train_model
 
     progress = [] if quiet or rank() != 0 else [ProgressBar()]
+    if data_source == "sequences":
+        _train_sequences(out, model, per_class, overwrite, progress, options)
+        return
     try:
         trained = train_model(data_source, out=out, model=model, per_class=per_class, resume=resume,
                               restart=restart, overwrite=overwrite, skip_bad=skip_bad, callbacks=progress,
@@ -152,6 +157,17 @@ def train(ctx: click.Context, data_source: str, model: str | None, out: Path, pe
                         ("loss", "accuracy", "val_loss", "val_accuracy") if key in last)
     skipped = trained.training.get("skipped", []) if trained.training else []
     click.echo(f"saved {out}  ({figures})" + (f"  {len(skipped)} bad image(s) left out" if skipped else ""))
+
+
+def _train_sequences(out: Path, model: str | None, samples: int | None, overwrite: bool, progress: list[Any],
+                     options: dict[str, Any]) -> None:
+    from nnstudio.workflows.sequences import train_sequences
+
+    trained = train_sequences(out=out, model=model, samples=samples, overwrite=overwrite, callbacks=progress,
+                              **options)
+    history = trained.training.get("history", []) if trained.training else []
+    best = max((row.get("val_accuracy", 0.0) for row in history), default=0.0)
+    click.echo(f"saved {out}  (held-out next terms exact {best:.4f})")
 
 
 def _fmt(value: float) -> str:
@@ -271,10 +287,17 @@ def test(model_dir: Path, data_source: str, part: str, as_json: bool, plot: Path
               help="Show the K most likely classes [all with --json, 1 otherwise].")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list of predictions.")
 def predict(model_dir: Path, inputs: tuple[str, ...], top: int | None, as_json: bool) -> None:
-    """Predict the class of images or of each line of a training/pixel file."""
+    """Predict the class of images or of each line of a training/pixel file; for a model
+    trained on sequences, the next term of each sequence ("2 4 6 8", or a text file of one a line)."""
+    from nnstudio.data.sequence_prep import SequencePreparation
+    from nnstudio.predict import load
     from nnstudio.workflows import predict_inputs
 
-    predictions = predict_inputs(model_dir, inputs, top=top)
+    model = load(model_dir)
+    if isinstance(model.preparation, SequencePreparation):
+        _predict_sequences(model, inputs, as_json)
+        return
+    predictions = predict_inputs(model, inputs, top=top)
     if as_json:
         click.echo(json.dumps([p.to_dict() for p in predictions]))
         return
@@ -284,3 +307,16 @@ def predict(model_dir: Path, inputs: tuple[str, ...], top: int | None, as_json: 
             others = list(p.probabilities.items())[1:top]
             line += "  then " + ", ".join(f"{name} {prob:.1%}" for name, prob in others)
         click.echo(line)
+
+
+def _predict_sequences(model: Any, inputs: tuple[str, ...], as_json: bool) -> None:
+    from nnstudio.workflows.sequences import predict_next_terms
+
+    answers = predict_next_terms(model, inputs)
+    if as_json:
+        click.echo(json.dumps(answers))
+    elif len(answers) == 1 and len(inputs) == 1 and not Path(inputs[0]).is_file():
+        click.echo(answers[0]["value"])
+    else:
+        for answer in answers:
+            click.echo(f"{' '.join(map(str, answer['input']))} -> {answer['value']}")

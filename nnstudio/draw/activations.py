@@ -33,6 +33,9 @@ def draw_activation_picture(view: NetView, stages: list[Stage], *, max_neurons: 
     if view.outputs is None:
         raise DrawError("an activation picture needs an input and a trained model; "
                         "allowed: draw_activations(model, input)")
+    if any(len(stage.shape) == 2 for stage in stages):
+        raise DrawError("activation pictures of sequence networks (steps, features) are not drawn; "
+                        "allowed: networks of images or vectors")
     if all(stage.is_vector for stage in stages):
         return _mlp_picture(view, stages, max_neurons, keep)
     return _cnn_picture(view, stages, max_neurons, keep)

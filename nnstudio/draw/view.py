@@ -18,7 +18,7 @@ import numpy as np
 
 from nnstudio.spec import Spec, infer_shapes
 
-STARTS_STAGE = ("Dense", "Conv2D", "MaxPooling2D", "AveragePooling2D", "Flatten")
+STARTS_STAGE = ("Dense", "Conv2D", "MaxPooling2D", "AveragePooling2D", "Flatten", "SimpleRNN", "LSTM", "GRU")
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,8 @@ def group_stages(spec: Spec) -> list[Stage]:
     for info in infer_shapes(spec):
         config = info.config
         if info.type in STARTS_STAGE:
-            kind = {"Dense": "dense", "Conv2D": "conv", "Flatten": "flatten"}.get(info.type, "pool")
+            kind = {"Dense": "dense", "Conv2D": "conv", "Flatten": "flatten", "SimpleRNN": "recurrent",
+                    "LSTM": "recurrent", "GRU": "recurrent"}.get(info.type, "pool")
             stage = Stage(kind, info.index, info.index, tuple(info.output_shape), config)
             if info.type in ("Dense", "Conv2D"):
                 stage.activation = _activation_name(config)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -225,21 +226,110 @@ class LeakyReLU(nn.LeakyReLU):
         super().__init__(info.config["negative_slope"])
 
 
+def _recurrent_output(out: torch.Tensor, return_sequences: bool) -> torch.Tensor:
+    """The whole output sequence (N, steps, units), or only its last step (N, units)."""
+    return out if return_sequences else out[:, -1]
+
+
+class SimpleRNN(nn.RNN):
+    """h_t = activation(W x_t + U h_(t-1) + b), activation tanh or relu: (N, steps, features) in."""
+
+    def __init__(self, info: LayerInfo):
+        config = info.config
+        super().__init__(info.input_shape[1], config["units"], nonlinearity=config["activation"], batch_first=True)
+        self.return_sequences = config["return_sequences"]
+
+    def forward(self, x: torch.Tensor, hx: torch.Tensor | None = None) -> torch.Tensor:  # type: ignore[override]
+        return _recurrent_output(super().forward(x, hx)[0], self.return_sequences)
+
+
+class LSTM(nn.LSTM):
+    """Long short-term memory: input, forget, cell and output gates (torch's gate order)."""
+
+    def __init__(self, info: LayerInfo):
+        super().__init__(info.input_shape[1], info.config["units"], batch_first=True)
+        self.return_sequences = info.config["return_sequences"]
+
+    def forward(self, x: torch.Tensor, hx: Any = None) -> torch.Tensor:  # type: ignore[override]
+        return _recurrent_output(super().forward(x, hx)[0], self.return_sequences)
+
+
+class GRU(nn.GRU):
+    """Gated recurrent unit: reset, update and new gates (Keras' reset_after=True form)."""
+
+    def __init__(self, info: LayerInfo):
+        super().__init__(info.input_shape[1], info.config["units"], batch_first=True)
+        self.return_sequences = info.config["return_sequences"]
+
+    def forward(self, x: torch.Tensor, hx: torch.Tensor | None = None) -> torch.Tensor:  # type: ignore[override]
+        return _recurrent_output(super().forward(x, hx)[0], self.return_sequences)
+
+
+Generator = torch.Generator | None
+
+
+def _init_kernel(layer: nn.Module, generator: Generator) -> None:
+    """Keras' Dense and Conv2D start: Glorot-uniform kernel, zero bias."""
+    nn.init.xavier_uniform_(layer.weight, generator=generator)  # type: ignore[arg-type]
+    if layer.bias is not None:
+        layer.bias.zero_()  # type: ignore[operator]
+
+
+def _init_batch_norm(layer: nn.Module, generator: Generator) -> None:
+    layer.reset_parameters()  # type: ignore[operator]
+
+
+def _init_recurrent(layer: nn.Module, generator: Generator) -> None:
+    """Keras' recurrent start: Glorot-uniform input kernel per gate, orthogonal recurrent
+    kernel per gate, zero biases except an LSTM's forget gate bias of 1 (unit_forget_bias)."""
+    units = int(layer.hidden_size)  # type: ignore[arg-type]
+    for name, tensor in layer.named_parameters():
+        if name.startswith("bias"):
+            tensor.zero_()
+            if isinstance(layer, nn.LSTM) and name.startswith("bias_ih"):
+                tensor[units:2 * units] = 1.0
+            continue
+        for gate in tensor.split(units, dim=0):
+            if name.startswith("weight_hh"):
+                nn.init.orthogonal_(gate, generator=generator)
+            else:
+                nn.init.xavier_uniform_(gate, generator=generator)
+
+
+def _no_init(layer: nn.Module, generator: Generator) -> None:
+    pass
+
+
+def _batch_norm(info: LayerInfo) -> nn.Module:
+    return BatchNorm1d(info) if len(info.input_shape) == 1 else BatchNorm2d(info)
+
+
+Builder = Callable[[LayerInfo], nn.Module]
+Initializer = Callable[[nn.Module, Generator], None]
+
+# Spec layer type -> (module builder, Keras' initial values); the same names as spec.LAYERS.
+BUILDERS: dict[str, tuple[Builder, Initializer]] = {
+    "Dense": (Dense, _init_kernel),
+    "Conv2D": (Conv2D, _init_kernel),
+    "MaxPooling2D": (MaxPooling2D, _no_init),
+    "AveragePooling2D": (AveragePooling2D, _no_init),
+    "Flatten": (Flatten, _no_init),
+    "Dropout": (Dropout, _no_init),
+    "BatchNormalization": (_batch_norm, _init_batch_norm),
+    "Activation": (Activation, _no_init),
+    "LeakyReLU": (LeakyReLU, _no_init),
+    "SimpleRNN": (SimpleRNN, _init_recurrent),
+    "LSTM": (LSTM, _init_recurrent),
+    "GRU": (GRU, _init_recurrent),
+}
+
+
 def build_layer(info: LayerInfo) -> nn.Module:
     """Return the torch module for one spec layer, sized from its inferred input shape."""
-    kind = info.type
-    if kind == "BatchNormalization":
-        return BatchNorm1d(info) if len(info.input_shape) == 1 else BatchNorm2d(info)
-    return _LAYER_CLASSES[kind](info)
+    return BUILDERS[info.type][0](info)
 
 
-_LAYER_CLASSES: dict[str, type[nn.Module]] = {
-    "Dense": Dense,
-    "Conv2D": Conv2D,
-    "MaxPooling2D": MaxPooling2D,
-    "AveragePooling2D": AveragePooling2D,
-    "Flatten": Flatten,
-    "Dropout": Dropout,
-    "Activation": Activation,
-    "LeakyReLU": LeakyReLU,
-}
+def initialize_layer(layer: nn.Module, type_: str, generator: Generator) -> None:
+    """Set one layer's parameters to Keras' initial values for its type, drawing from `generator`."""
+    with torch.no_grad():
+        BUILDERS[type_][1](layer, generator)

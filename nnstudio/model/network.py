@@ -17,7 +17,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from nnstudio.errors import DataError
-from nnstudio.model.layers import build_layer
+from nnstudio.model.layers import build_layer, initialize_layer
 from nnstudio.spec import Spec, infer_shapes, load_spec
 
 
@@ -113,11 +113,5 @@ def build_model(spec: Any, seed: int | None = None) -> Network:
 
 def initialize(network: Network, generator: torch.Generator | None) -> None:
     """Set every layer's parameters to Keras' initial values, drawing from `generator`."""
-    with torch.no_grad():
-        for layer in network.layers:
-            if isinstance(layer, (nn.Linear, nn.Conv2d)):
-                nn.init.xavier_uniform_(layer.weight, generator=generator)
-                if layer.bias is not None:
-                    layer.bias.zero_()
-            elif isinstance(layer, (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d)):
-                layer.reset_parameters()
+    for layer, config in zip(network.layers, network.spec.layers):
+        initialize_layer(layer, config["type"], generator)

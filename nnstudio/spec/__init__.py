@@ -9,6 +9,7 @@ from nnstudio.spec.loading import load_spec, read_spec_file
 from nnstudio.spec.netspec import Spec, num_classes, with_classes, with_input_shape
 from nnstudio.spec.fitting import DEFAULT_PRESETS, default_preset, default_spec, fit_spec_to_data
 from nnstudio.spec.presets import PRESETS, get_preset, preset_names
+from nnstudio.spec.registry import LAYERS, RECURRENT_TYPES, LayerType
 from nnstudio.spec.schema import ACTIVATIONS, LAYER_FIELDS, LAYER_TYPES
 from nnstudio.spec.shapes import (
     LayerInfo,
@@ -24,6 +25,9 @@ __all__ = [
     "DEFAULT_PRESETS",
     "LAYER_FIELDS",
     "LAYER_TYPES",
+    "LAYERS",
+    "RECURRENT_TYPES",
+    "LayerType",
     "PRESETS",
     "LayerInfo",
     "Spec",

@@ -60,7 +60,7 @@ class Spec:
 
 _ALLOWED = {
     "name": "a non-empty string",
-    "input_shape": "[D] for vectors or [channels, height, width] for images",
+    "input_shape": "[D] for vectors, [steps, features] for sequences or [channels, height, width] for images",
     "layers": "a non-empty list of layer objects",
     "training": "an object of training options (epochs, batch_size, optimizer, lr, ...)",
 }

@@ -38,4 +38,38 @@ class Classification:
         return (self.predicted(logits) == labels).sum()
 
 
-Task = Classification  # the one kind of task so far; regression will join it here
+@dataclass(frozen=True)
+class Regression:
+    """One number per sample: mean squared error of outputs (N,) against targets (N,).
+
+    An answer is right when it is within `tolerance` of its target: a number, or one per
+    sample (N,) (for a next term scaled by 1/s, 0.5 / s means "right once rounded").
+    """
+
+    def loss_sum(self, outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        """Return the summed squared error (a 0-d tensor on their device)."""
+        return F.mse_loss(outputs, targets, reduction="sum")
+
+    def loss(self, outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        """Return the mean squared error."""
+        return F.mse_loss(outputs, targets)
+
+    def predicted(self, outputs: torch.Tensor) -> torch.Tensor:
+        """Return each sample's answer (N,)."""
+        return outputs.reshape(len(outputs))
+
+    def robust_loss(self, outputs: torch.Tensor, targets: torch.Tensor, tolerance: torch.Tensor) -> torch.Tensor:
+        """Return the mean Huber loss with each sample's tolerance as its bend: squared within
+        the tolerance, the absolute error beyond it. Unlike the squared error, an error ten
+        times the tolerance but small next to 1 still pulls as hard as a large one, which is
+        what counting exact answers needs."""
+        error = (self.predicted(outputs) - targets).abs()
+        return torch.where(error < tolerance, 0.5 * error ** 2 / tolerance, error - 0.5 * tolerance).mean()
+
+    def correct(self, outputs: torch.Tensor, targets: torch.Tensor, tolerance: torch.Tensor | float = 0.5,
+                ) -> torch.Tensor:
+        """Return how many answers are within tolerance of their targets (0-d int64 tensor)."""
+        return ((self.predicted(outputs) - targets).abs() < tolerance).sum()
+
+
+Task = Classification  # what the image loop trains; sequences train with Regression (train.sequences)

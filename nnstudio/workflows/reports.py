@@ -8,7 +8,7 @@ from pathlib import Path
 
 from nnstudio.data.folders import IMAGE_SUFFIXES
 from nnstudio.errors import DataError
-from nnstudio.predict import Prediction, load
+from nnstudio.predict import Model, Prediction, load
 from nnstudio.train import Evaluation
 from nnstudio.workflows.data import is_training_file, load_training_data
 
@@ -45,11 +45,11 @@ def test_report(model_dir: str | Path, data: str | Path, *, part: str = "test") 
     return evaluation, svg
 
 
-def predict_inputs(model_dir: str | Path, inputs: Iterable[str | Path], *,
+def predict_inputs(model_dir: str | Path | Model, inputs: Iterable[str | Path], *,
                    top: int | None = None) -> list[Prediction]:
     """Predict every input: images one by one (every image of a folder), training or
-    pixel files line by line."""
-    model = load(model_dir)
+    pixel files line by line. model_dir: a model folder, or a Model loaded from one."""
+    model = model_dir if isinstance(model_dir, Model) else load(model_dir)
     predictions: list[Prediction] = []
     images: list[str] = []
     for item in _expand_folders(inputs):

@@ -96,6 +96,10 @@ def test_trained_network_fits_the_page(name, parse):
 def test_network_with_an_input_fits_the_page(name, parse):
     view = fake_view(name, with_input=True)
     check_readable(draw.draw_network(view, input=view.outputs[-1]), parse)
+    if len(spec_of(name).input_shape) == 2:  # sequences: no activation picture yet
+        with pytest.raises(draw.DrawError, match="sequence networks"):
+            draw.draw_activations(view, view.outputs[-1])
+        return
     check_readable(draw.draw_activations(view, view.outputs[-1]), parse)
 
 

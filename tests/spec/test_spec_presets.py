@@ -28,13 +28,14 @@ PARAMS = {
     "digits-mlp": 64 * 512 + 512 + 512 * 256 + 256 + 256 * 10 + 10,
     "digits-cnn": 9 * 32 + 4 * 32 + 9 * 32 * 64 + 4 * 64 + 1024 * 128 + 128 + 128 * 10 + 10,
     "mnist-cnn": 9 * 32 + 4 * 32 + 9 * 32 * 64 + 4 * 64 + 3136 * 128 + 128 + 128 * 10 + 10,
+    "letter-paths-gru": 3 * (5 * 128 + 128 * 128 + 2 * 128) + 128 * 26 + 26,  # torch's two GRU biases
     "seed-cnn": 144 * 32 + 32 + 36 * 32 * 64 + 64 + 9 * 64 * 128 + 128 + 4608 * 128 + 128 + 128 * 26 + 26,
 }
 
 
 def test_names():
     assert preset_names() == ["shapes-mlp", "letters-mlp", "letters-cnn", "digits-mlp", "digits-cnn", "mnist-cnn",
-                              "seed-cnn"]
+                              "letter-paths-gru", "seed-cnn", "sequence-lstm"]
     assert set(DEFAULT_PRESETS.values()) <= set(PRESETS)
 
 

@@ -217,7 +217,6 @@ def test_absurd_sizes():
 
 
 @pytest.mark.parametrize("shape, fragment", [
-    ([50, 50], "help: use [1, 50, 50] for a grey image"),
     ([], "0 dimensions"),
     ([1, 0, 5], "out of range"),
     ([-2], "out of range"),
@@ -307,3 +306,9 @@ def test_with_input_shape_revalidates():
     assert with_input_shape(spec, [1, 9, 9]).input_shape == (1, 9, 9)
     with pytest.raises(SpecError, match="bigger than its input 2x2"):
         with_input_shape(spec, (1, 2, 2))
+
+
+def test_two_dimensions_are_a_sequence_and_dense_says_what_fits():
+    message = error_of(mlp(DENSE5, input_shape=()) | {"input_shape": [50, 50]})
+    assert message.startswith("layer 0 (Dense): Dense needs a 1-D input but gets shape [50, 50]")
+    assert "recurrent layer" in message and "use [1, 50, 50] for a grey image" in message

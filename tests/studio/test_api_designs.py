@@ -24,6 +24,10 @@ def test_layers_and_options_describe_the_vocabulary(client: TestClient) -> None:
     units = layers["types"]["Dense"]["units"]
     assert units["kind"] and units["low"] == 1
     assert "relu" in layers["activations"] and "same" in layers["paddings"]
+    assert {"SimpleRNN", "LSTM", "GRU"} <= set(layers["types"])
+    assert layers["types"]["SimpleRNN"]["activation"]["choices"] == ["tanh", "relu"]
+    assert layers["types"]["GRU"]["return_sequences"] == {"kind": "bool", "default": False, "required": False,
+                                                          "low": None, "high": None, "choices": None}
     options = {o["name"]: o for o in client.get("/api/options").json()}
     assert options["epochs"]["default"] == 10 and options["epochs"]["low"] == 1
     assert "sgd" in options["optimizer"]["choices"] and "adam" in options["optimizer"]["choices"]

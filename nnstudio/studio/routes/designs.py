@@ -36,7 +36,8 @@ def list_layer_kinds() -> dict[str, Any]:
             # A required field's default is the schema's marker object, not a JSON value.
             required = f.default is not None and not isinstance(f.default, (bool, int, float, str, list))
             kinds[type_][name] = {"kind": f.kind, "default": None if required else f.default,
-                                  "required": required, "low": f.low, "high": f.high}
+                                  "required": required, "low": f.low, "high": f.high,
+                                  "choices": list(f.choices) if f.choices is not None else None}
     return {"types": kinds, "activations": list(ACTIVATIONS), "paddings": list(PADDINGS)}
 
 

@@ -10,7 +10,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from nnstudio.data import DATASET_NAMES, Dataset, load_dataset
+from nnstudio.data import Dataset, load_dataset
+from nnstudio.data.sources import IMAGE_DATASET_NAMES
 from nnstudio.data.folders import class_folders, find_images, is_image
 from nnstudio.data.letters import LETTERS_TRAIN_PER_CLASS
 from nnstudio.errors import DataError, one_line
@@ -25,7 +26,7 @@ def list_datasets(state: StudioState) -> list[dict[str, Any]]:
     """Return the built-in datasets, then the workspace's own, each with classes and
     counts (counts of built-in ones once they were opened)."""
     items = [{"name": name, "builtin": True, "input": BUILTIN_INPUT[name],
-              **state.caches.get(("dataset", name), {})} for name in DATASET_NAMES]
+              **state.caches.get(("dataset", name), {})} for name in IMAGE_DATASET_NAMES]
     for folder in sorted(p for p in state.space.datasets.iterdir() if p.is_dir() and not p.name.startswith(".")):
         items.append(own_dataset(folder))
     return items

@@ -14,7 +14,7 @@ export function fieldInput(layer, name, field, { activations, paddings }, change
   let input;
   if (field.kind === "activation" || field.kind === "padding") {
     input = el("select", { name });
-    fillSelect(input, field.kind === "activation" ? activations : paddings, value ?? "");
+    fillSelect(input, field.choices ?? (field.kind === "activation" ? activations : paddings), value ?? "");
     input.addEventListener("change", () => {
       layer[name] = input.value;
       if (name === "activation") changed(false); // shows or hides negative_slope
