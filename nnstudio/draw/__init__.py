@@ -33,6 +33,7 @@ from nnstudio.draw.lessons import (draw_cross_entropy, draw_lr_schedules, draw_n
 from nnstudio.draw.network import draw_neuron_network
 from nnstudio.draw.output import EXTENSIONS, check_path, save
 from nnstudio.draw.planes import draw_plane_network
+from nnstudio.draw.unrolled import draw_unrolled_network
 from nnstudio.draw.view import NetView, group_stages, square_side
 from nnstudio.errors import DrawError
 from nnstudio.spec import Spec, load_spec
@@ -133,6 +134,12 @@ def resolve(net: Any, input: Any = None, class_names: Sequence[str] | None = Non
 def _style_for(view: NetView, style: str) -> str:
     if style not in STYLES:
         raise DrawError(f"style {style!r} is not known; allowed: {', '.join(STYLES)}")
+    if len(view.spec.input_shape) == 2:
+        if style == "planes":
+            raise DrawError(f"style 'planes' draws image networks (CNNs); {view.spec.name!r} takes "
+                            f"sequences of shape {list(view.spec.input_shape)}; allowed: neurons or "
+                            "auto (recurrent layers unrolled in time, then neurons)")
+        return "unrolled"
     convolutional = len(view.spec.input_shape) == 3
     if style == "auto":
         return "planes" if convolutional else "neurons"
@@ -148,8 +155,10 @@ def _style_for(view: NetView, style: str) -> str:
 
 def draw_network(net: Any, style: str = "auto", input: Any = None, *, max_neurons: int = 32,
                  keep: int = 4, class_names: Sequence[str] | None = None,
-                 data: Any = None) -> str:
-    """Return SVG text of a network: neurons (MLP) or planes (CNN), per `style`.
+                 data: Any = None, max_steps: int = 6) -> str:
+    """Return SVG text of a network: neurons (MLP) or planes (CNN), per `style`; a network
+    on sequences with its recurrent layers unrolled in time (at most `max_steps` steps
+    shown: more give the first 3 and the last 2 around an ellipsis), then neurons.
 
     With a trained model, edges show the weights; with an `input`, neurons and feature
     maps show what the network computes for it, edges weight x activation. Layers larger
@@ -158,7 +167,11 @@ def draw_network(net: Any, style: str = "auto", input: Any = None, *, max_neuron
     """
     view = resolve(net, input, class_names, data=data)
     stages = group_stages(view.spec)
-    if _style_for(view, style) == "planes":
+    chosen = _style_for(view, style)
+    if chosen == "unrolled":
+        return draw_unrolled_network(view, stages, max_neurons=max_neurons, keep=keep,
+                                     max_steps=max_steps).to_string()
+    if chosen == "planes":
         return draw_plane_network(view, stages, max_neurons=max_neurons, keep=keep).to_string()
     return draw_neuron_network(view, stages, max_neurons=max_neurons, keep=keep)[0].to_string()
 

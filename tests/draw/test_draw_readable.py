@@ -31,6 +31,17 @@ GENERATED = {
          "padding": "same", "activation": "relu"} for i in range(7)]
         + [{"type": "Flatten"}, {"type": "Dense", "units": 512, "activation": "relu"},
            {"type": "Dense", "units": 1000, "activation": "softmax"}]},
+    "seq-lstm": {"name": "seq-lstm", "input_shape": [6, 1], "layers": [
+        {"type": "LSTM", "units": 4}, {"type": "Dense", "units": 1}]},
+    "seq-long-wide": {"name": "seq-long-wide", "input_shape": [200, 40], "layers": [
+        {"type": "LSTM", "units": 128, "return_sequences": True}, {"type": "Dropout", "rate": 0.3},
+        {"type": "GRU", "units": 64}, {"type": "Dense", "units": 32, "activation": "relu"},
+        {"type": "Dense", "units": 10, "activation": "softmax"}]},
+    "seq-flat": {"name": "seq-flat", "input_shape": [50, 2], "layers": [
+        {"type": "SimpleRNN", "units": 8, "return_sequences": True}, {"type": "Flatten"},
+        {"type": "Dense", "units": 3, "activation": "softmax"}]},
+    "seq-no-recurrent": {"name": "seq-no-recurrent", "input_shape": [8, 2], "layers": [
+        {"type": "Flatten"}, {"type": "Dense", "units": 3, "activation": "softmax"}]},
 }
 NETWORKS = list(preset_names()) + list(GENERATED)
 
@@ -57,6 +68,8 @@ def fake_view(name: str, *, with_input: bool) -> NetView:
                 size=(info.output_shape[0], info.input_shape[0], k[0], k[1]))
         if with_input:
             value = np.maximum(rng.normal(size=tuple(info.output_shape)), 0)
+            if info.type in ("SimpleRNN", "LSTM", "GRU"):  # every step's state, as the model reports
+                value = np.tanh(rng.normal(size=(info.input_shape[0], info.config["units"])))
             if info.config.get("activation") == "softmax":
                 value = np.exp(value) / np.exp(value).sum()
             outputs[info.index] = value
