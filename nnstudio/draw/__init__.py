@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from nnstudio.draw.activations import draw_activation_picture
+from nnstudio.draw.cells import draw_gru_cell, draw_lstm_cell
 from nnstudio.draw.cnn_lessons import draw_batchnorm, draw_conv_zoom, draw_flattening
 from nnstudio.draw.data import draw_first_layer_weights as _first_layer_weights
 from nnstudio.draw.data import draw_grid, draw_onehot, draw_vector, sample_values
@@ -44,7 +45,8 @@ __all__ = [
     "DATA_PICTURES", "EXTENSIONS", "FUNCTION_NAMES", "STYLES", "NetView",
     "check_path", "draw_activations", "draw_batchnorm", "draw_conv_zoom", "draw_cross_entropy",
     "draw_data", "draw_dropout", "draw_flattening",
-    "draw_first_layer_weights", "draw_function", "draw_grid", "draw_history", "draw_kernels",
+    "draw_first_layer_weights", "draw_function", "draw_grid", "draw_gru_cell", "draw_history",
+    "draw_kernels", "draw_lstm_cell",
     "draw_lr_schedules", "draw_mosaic", "draw_network", "draw_neuron", "draw_onehot",
     "draw_softmax", "draw_training_line", "draw_vanishing_gradient", "draw_vector",
     "draw_weights", "resolve", "save",

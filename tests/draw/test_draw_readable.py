@@ -160,6 +160,7 @@ def test_concept_pictures_fit_the_page(parse):
         draw.draw_conv_zoom(rng.random((50, 50)), rng.normal(size=(2, 12, 12)), row=20, col=20,
                             stride=1, padding="same", steps=[[("leaky relu 0.1", 0.5)]] * 2),
         draw.draw_batchnorm(rng.normal(size=1000), 1.3, -0.2),
+        draw.draw_lstm_cell(units=128, features=40), draw.draw_gru_cell(units=64, features=3),
         draw.draw_flattening(rng.random((28, 28)), rng.permutation(784),
                              accuracies={"MLP (digits-mlp)": (0.97, 0.97)}),
     ]
