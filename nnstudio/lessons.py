@@ -35,11 +35,15 @@ def neuron_numbers(model: Any, sample: Any, *, layer: int | None = None,
         raise DrawError(f"layer {layer} is not a Dense layer; allowed: "
                         f"{', '.join(str(s.layer) for s in dense)}")
     before = max((k for k in view.outputs if k < stage.layer), default=-1)
-    inputs = np.asarray(view.outputs[before], dtype=float).reshape(-1)
+    inputs = np.asarray(view.outputs[before], dtype=float)
+    weights = view.weights[f"layers.{stage.layer}.weight"]  # (out, in)
+    if inputs.ndim == 2 and inputs.shape[1] == weights.shape[1]:
+        inputs = inputs[-1]  # a recurrent layer reports every step; the Dense reads the last
+    inputs = inputs.reshape(-1)
     output = np.asarray(view.outputs[stage.last], dtype=float).reshape(-1)
     index = int(np.argmax(output)) if neuron is None else neuron
     bias = network.state_dict().get(f"layers.{stage.layer}.bias")
-    return {"inputs": inputs, "weights": view.weights[f"layers.{stage.layer}.weight"][index],
+    return {"inputs": inputs, "weights": weights[index],
             "bias": 0.0 if bias is None else float(bias[index]), "activation": stage.activation
             or "linear", "output": float(output[index]), "neuron": index, "layer": stage.layer}
 
