@@ -159,8 +159,9 @@ def draw_network(net: Any, style: str = "auto", input: Any = None, *, max_neuron
                  keep: int = 4, class_names: Sequence[str] | None = None,
                  data: Any = None, max_steps: int = 6) -> str:
     """Return SVG text of a network: neurons (MLP) or planes (CNN), per `style`; a network
-    on sequences with its recurrent layers unrolled in time (at most `max_steps` steps
-    shown: more give the first 3 and the last 2 around an ellipsis), then neurons.
+    on sequences with its recurrent layers unrolled in time, then neurons (a sequence
+    longer than `max_steps`, and than 6, shows its first 3 and last 2 steps around an
+    ellipsis).
 
     With a trained model, edges show the weights; with an `input`, neurons and feature
     maps show what the network computes for it, edges weight x activation. Layers larger

@@ -8,7 +8,8 @@ import sys
 MODULES = ["nnstudio.draw", "nnstudio.draw.svg", "nnstudio.draw.colors", "nnstudio.draw.view",
            "nnstudio.draw.network", "nnstudio.draw.planes", "nnstudio.draw.activations",
            "nnstudio.draw.data", "nnstudio.draw.functions", "nnstudio.draw.plot",
-           "nnstudio.draw.output", "nnstudio.draw.unrolled", "nnstudio.draw.arrows"]
+           "nnstudio.draw.output", "nnstudio.draw.unrolled", "nnstudio.draw.arrows",
+           "nnstudio.draw.timeline", "nnstudio.draw.cells"]
 
 CHECK = """
 import importlib, sys
