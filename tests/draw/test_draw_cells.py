@@ -53,3 +53,23 @@ def test_bad_sizes_are_refused():
         draw.draw_lstm_cell(units=0, features=1)
     with pytest.raises(DrawError, match="features=None"):
         draw.draw_gru_cell(units=4)
+
+
+def test_cell_lesson_takes_its_sizes_from_a_spec(tmp_path, parse):
+    import json
+
+    from click.testing import CliRunner
+
+    from nnstudio.cli import main
+
+    spec = tmp_path / "seq.json"
+    spec.write_text(json.dumps({"name": "seq", "input_shape": [6, 3], "layers": [
+        {"type": "GRU", "units": 5, "return_sequences": True}, {"type": "LSTM", "units": 2}]}))
+    out = tmp_path / "cell.svg"
+    result = CliRunner().invoke(main, ["draw-lesson", "lstm-cell", "--model", str(spec), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    picture = parse(out.read_text(encoding="utf-8"))
+    assert "W (2\u00d75), U (2\u00d72)" in picture.texts("note")[-1]  # the LSTM reads the GRU's 5 units
+    assert "layer 1" in picture.texts("title")[0]
+    result = CliRunner().invoke(main, ["draw-lesson", "gru-cell", "--model", "shapes-mlp", "--out", str(out)])
+    assert result.exit_code == 2 and "has no GRU layer" in result.output
