@@ -185,10 +185,11 @@ def draw_gru_cell(*, units: int | None = None, features: int | None = None,
     hidden state h along the top, and the equations (torch's and Keras' reset_after form).
     With `units` and `features`, also each gate's weight shapes and the parameter count."""
     canvas = Canvas(title=title)
-    cell_frame(canvas, title, "GRU", 690)
+    cell_frame(canvas, title, "GRU", 620)
     state_line(canvas, STATE_Y, "h", f"h{T1}", f"h{T}")
-    canvas.text(RIGHT, STATE_Y + 18, "to the next step and up", cls="note", size=11, anchor="end",
-                color=MUTED_COLOR)
+    for n, line in enumerate(("to the next step", "and up")):
+        canvas.text(RIGHT, STATE_Y + 18 + 14 * n, line, cls="note", size=11, anchor="end",
+                    color=MUTED_COLOR)
     centers = {"update": 215.0, "reset": 325.0, "candidate": 545.0}
     for name, function, symbol in (("update", SIGMA, f"z{T}"), ("reset", SIGMA, f"r{T}"),
                                    ("candidate", "tanh", f"n{T}")):
