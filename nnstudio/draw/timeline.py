@@ -81,7 +81,7 @@ def unit_xs(row: Row, x: float, cell_w: float) -> np.ndarray:
 
 
 def draw_row(canvas: Canvas, row: Row, shown: list[int | None], xs: list[float],
-             cell_w: float, left: float, steps: int) -> None:
+             cell_w: float, steps: int) -> None:
     """Draw one layer's cells, the states passed between them and the row's label."""
     stage, top = row.stage, row.top
     for n, line in enumerate(row_label(stage)):
@@ -149,7 +149,7 @@ def draw_cell(canvas: Canvas, row: Row, step: int, x: float, cell_w: float, scal
 
 
 def draw_inputs(canvas: Canvas, view: NetView, stage: Stage, shown: list[int | None],
-                xs: list[float], cell_w: float, top: float, left: float) -> float:
+                xs: list[float], cell_w: float, top: float) -> float:
     """Draw each shown step's input x_t as a row of value squares; return the bottom y."""
     values = stage_output(view, stage)  # (steps, features) or None
     steps, features = stage.shape

@@ -72,7 +72,7 @@ def draw_unrolled_network(view: NetView, stages: list[Stage], *, max_neurons: in
     max_neurons, keep = check_limits(max_neurons, keep)
     if not isinstance(max_steps, int) or max_steps < 1:
         raise DrawError(f"max_steps={max_steps!r}; allowed: an integer >= 1")
-    steps, features = stages[0].shape
+    steps = stages[0].shape[0]
     shown = shown_steps(steps, max_steps)
     rows_stages, head = split_stages(stages)
     columns = head_columns(view, head, steps, max_neurons, keep) if head else []
@@ -93,9 +93,9 @@ def draw_unrolled_network(view: NetView, stages: list[Stage], *, max_neurons: in
     canvas = Canvas(title=f"{view.spec.name} network, unrolled in time")
     draw_title(canvas, view, view.outputs is not None)
     input_top = OUT_TOP + 22 + 30 + len(rows) * (CELL_H + ROW_GAP) if rows else OUT_TOP + 22 + 30
-    bottom = draw_inputs(canvas, view, stages[0], shown, xs, cell_w, input_top, left)
+    bottom = draw_inputs(canvas, view, stages[0], shown, xs, cell_w, input_top)
     for row in rows:
-        draw_row(canvas, row, shown, xs, cell_w, left, steps)
+        draw_row(canvas, row, shown, xs, cell_w, steps)
     draw_up_links(canvas, rows, shown, xs, cell_w, input_top)
     out_right = draw_outputs(canvas, rows, shown, xs, cell_w, steps)
     if columns:
