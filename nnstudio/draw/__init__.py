@@ -181,7 +181,8 @@ def draw_network(net: Any, style: str = "auto", input: Any = None, *, max_neuron
 
 def draw_activations(model: Any, input: Any, *, max_neurons: int = 32, keep: int = 4,
                      class_names: Sequence[str] | None = None, data: Any = None) -> str:
-    """Return SVG text of one input through a trained model: activations, heatmaps, softmax bars."""
+    """Return SVG text of one input through a trained model: activations, heatmaps, softmax
+    bars; for a network on sequences, each step's hidden state in its unrolled cell."""
     if input is None:
         raise DrawError("draw_activations needs an input; allowed: an image path, a PIL image "
                         "or an array of the network's input size")

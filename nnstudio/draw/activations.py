@@ -4,6 +4,8 @@ MLP: the input image (when the input is a square picture) beside the network, ea
 neuron filled with its activation, and the softmax output as labeled bars.
 CNN: the input, then for every conv/pool stage a grid of small heatmaps (one per
 channel, one color scale per stage), then the dense head as neurons and the bars.
+Sequences: the recurrent layers unrolled in time, each cell's units filled with that
+step's hidden state (see draw.unrolled).
 Every heatmap tile and neuron carries its layer; neurons and bars carry their values.
 """
 
