@@ -146,6 +146,8 @@ def draw_head(canvas: Canvas, view: NetView, columns: list[Column], rows: list[R
             canvas.line(cx, box_top, cx, bus_y, cls="output-bus", stroke="#888888", stroke_width=1)
         draw_arrow(canvas, [(boxes[0], bus_y), (turn, bus_y), (turn, target[1]), target],
                    cls="output-bus", color="#888888")
+    elif abs(target[1] - (OUT_TOP + 11)) < 8:  # the column's top neuron is level with the box
+        draw_arrow(canvas, [(out_right, OUT_TOP + 11), target], cls="to-head")
     else:
         draw_arrow(canvas, [(out_right, OUT_TOP + 11), (turn, OUT_TOP + 11), (turn, target[1]),
                             target], cls="to-head")

@@ -103,3 +103,21 @@ def test_trained_model_draws_every_step_it_computed(parse):
     for step in range(1, 7):
         values = [float(u.get("data-value")) for u in picture.all("unit", step=step)]
         np.testing.assert_allclose(values, states[step - 1], rtol=1e-3, atol=1e-4)
+
+
+def test_trained_dense_after_the_last_step_shows_its_weights(parse):
+    from nnstudio.model import build_model
+
+    network = build_model(LSTM, seed=0)
+    weights = network.state_dict()["layers.1.weight"].numpy()  # (1, 4): Dense on h6
+    picture = parse(draw.draw_network(network))
+    edges = picture.all("edge", layer=1)
+    assert len(edges) == 4
+    for edge in edges:
+        assert float(edge.get("data-weight")) == pytest.approx(
+            weights[int(edge.get("data-to")), int(edge.get("data-from"))], abs=1e-4)
+
+
+def test_bad_max_steps_is_refused():
+    with pytest.raises(DrawError, match="max_steps=0"):
+        draw.draw_network(LSTM, max_steps=0)
