@@ -28,14 +28,19 @@ from nnstudio.errors import DrawError
 
 HEAD_STEPS, TAIL_STEPS = 3, 2  # a long sequence shows steps 1-3, an ellipsis, the last 2
 HEAD_GAP = 64.0  # from the last cell to the first neuron column
+MIN_PITCH = 84.0  # narrowest step: a cell of 48 px (three units) and its state arrow
 
 
 def shown_steps(steps: int, most: int) -> list[int | None]:
     """Return the 0-based steps drawn, None where the ellipsis stands: every step up to
-    `most` (and up to 6, whatever `most` says), else the first 3 and the last 2."""
-    if steps <= max(most, HEAD_STEPS + TAIL_STEPS + 1):
+    `most` (and up to 6, whatever `most` says), else `most` slots, the ellipsis one of
+    them, the first steps a little more than the last (6: steps 1-3, ..., the last 2)."""
+    most = max(most, HEAD_STEPS + TAIL_STEPS + 1)
+    if steps <= most:
         return list(range(steps))
-    return list(range(HEAD_STEPS)) + [None] + list(range(steps - TAIL_STEPS, steps))
+    tail = max(TAIL_STEPS, (most - 1) // 2)
+    head = most - 1 - tail
+    return list(range(head)) + [None] + list(range(steps - tail, steps))
 
 
 def split_stages(stages: list[Stage]) -> tuple[list[Stage], list[Stage]]:
@@ -73,7 +78,6 @@ def draw_unrolled_network(view: NetView, stages: list[Stage], *, max_neurons: in
     if not isinstance(max_steps, int) or max_steps < 1:
         raise DrawError(f"max_steps={max_steps!r}; allowed: an integer >= 1")
     steps = stages[0].shape[0]
-    shown = shown_steps(steps, max_steps)
     rows_stages, head = split_stages(stages)
     columns = head_columns(view, head, steps, max_neurons, keep) if head else []
     left = 20 + max([text_width(line, LABEL) for stage in rows_stages for line in row_label(stage)]
@@ -84,9 +88,12 @@ def draw_unrolled_network(view: NetView, stages: list[Stage], *, max_neurons: in
     if columns:
         columns = elide_columns(columns, most_columns(MAX_WIDTH / 2))
         head_room = HEAD_GAP + 100 * (len(columns) - 1) + right_margin(view, columns[-1])
+    room = MAX_WIDTH - 20 - x0 - head_room
+    # No more steps than fit the page at the narrowest pitch, the ellipsis included.
+    shown = shown_steps(steps, min(max_steps, int((room - ELLIPSIS_W) // MIN_PITCH)))
     cells = [t for t in shown if t is not None]
-    room = MAX_WIDTH - 20 - x0 - head_room - (ELLIPSIS_W if None in shown else 0)
-    pitch = float(np.clip(room / max(len(cells), 1), 84, 150 if rows_stages else 100))
+    room -= ELLIPSIS_W if None in shown else 0
+    pitch = float(np.clip(room / max(len(cells), 1), MIN_PITCH, 150 if rows_stages else 100))
     cell_w = pitch - ARROW_ROOM
     xs = step_positions(shown, x0, pitch)
     rows = build_rows(view, rows_stages, cell_w)

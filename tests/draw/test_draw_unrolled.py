@@ -8,6 +8,7 @@ import pytest
 
 import nnstudio.draw as draw
 from nnstudio.draw import NetView
+from nnstudio.draw.svg import MAX_WIDTH
 from nnstudio.draw.unrolled import shown_steps
 from nnstudio.errors import DrawError
 from nnstudio.spec import load_spec
@@ -28,7 +29,9 @@ def test_shown_steps_keep_the_first_three_and_the_last_two():
     assert shown_steps(6, 6) == [0, 1, 2, 3, 4, 5]
     assert shown_steps(7, 6) == [0, 1, 2, None, 5, 6]
     assert shown_steps(100, 6) == [0, 1, 2, None, 98, 99]
+    assert shown_steps(100, 3) == [0, 1, 2, None, 98, 99]  # never fewer
     assert shown_steps(10, 10) == list(range(10))
+    assert shown_steps(100, 9) == [0, 1, 2, 3, None, 96, 97, 98, 99]
 
 
 def test_lstm_shows_one_cell_per_step_and_the_last_output(parse):
@@ -60,9 +63,14 @@ def test_long_stacked_sequence_is_elided_and_every_output_goes_up(parse):
     assert "15 more" in picture.texts("more")
 
 
-def test_more_steps_shown_when_asked(parse):
-    picture = parse(draw.draw_network(STACKED, max_steps=20))
-    assert steps_of(picture, "rnn-cell", layer=0) == list(range(1, 21))
+def test_more_steps_shown_when_asked_as_far_as_the_page_allows(parse):
+    eight = dict(LSTM, input_shape=[8, 1])
+    picture = parse(draw.draw_network(eight, max_steps=8))
+    assert steps_of(picture, "rnn-cell", layer=0) == list(range(1, 9))
+    picture = parse(draw.draw_network(STACKED, max_steps=20))  # 20 steps do not fit
+    shown = steps_of(picture, "rnn-cell", layer=0)
+    assert 5 < len(shown) < 20 and shown[0] == 1 and shown[-1] == 20
+    assert float(picture.root.get("width")) <= MAX_WIDTH
 
 
 def test_planes_style_is_refused_for_sequences():
