@@ -40,7 +40,11 @@ ORDER = ("network-shapes-mlp", "grid-shapes", "vector-broken-square", "onehot-sq
          "function-sigmoid", "function-relu", "function-tanh", "function-leaky-relu",
          "function-softmax", "history-letters-mlp", "network-letters-cnn", "network-seed-cnn",
          "network-letters-cnn-input", "activations-letters-cnn", "conv-zoom-letters-cnn",
-         "batchnorm-letters-cnn", "kernels-letters-cnn")
+         "batchnorm-letters-cnn", "kernels-letters-cnn", "network-sequence-lstm", "cell-lstm",
+         "cell-gru", "activations-sequence-lstm")
+# A small network on sequences, written out here: 6 steps of 1 value, an LSTM, one output.
+SEQUENCE_LSTM = {"name": "sequence-lstm", "input_shape": [6, 1], "layers": [
+    {"type": "LSTM", "units": 4}, {"type": "Dense", "units": 1}]}
 
 
 @dataclass
@@ -53,12 +57,12 @@ class Picture:
     svg: str
 
 
-def describe(preset: str) -> str:
-    """Return a one-line description of a preset's layers, read from the spec itself."""
+def describe(preset: Any) -> str:
+    """Return a one-line description of a preset's (or a spec's) layers, read from the spec itself."""
     from nnstudio.draw.view import group_stages
-    from nnstudio.spec import get_preset
+    from nnstudio.spec import get_preset, load_spec
 
-    stages = group_stages(get_preset(preset))
+    stages = group_stages(get_preset(preset) if isinstance(preset, str) else load_spec(preset))
     parts = []
     for stage in stages:
         notes = ", ".join(stage.notes())
@@ -70,6 +74,10 @@ def describe(preset: str) -> str:
             what = "conv" if stage.kind == "conv" else "pool"
             parts.append(f"{what} {window[0]}x{window[1]} stride {stage.config['strides'][0]} "
                          f"-> {stage.shape[0]} x {stage.shape[1]}x{stage.shape[2]}{notes}")
+        elif stage.kind == "recurrent":
+            which = "every step" if len(stage.shape) == 2 else "the last step"
+            parts.append(f"{stage.config['type']} {stage.config['units']} units over "
+                         f"{stage.input_shape[0]} steps, giving {which}{notes}")
         elif stage.kind == "flatten":
             parts.append(f"flatten {stage.size:,}")
         else:
@@ -280,6 +288,32 @@ def flattening_pictures() -> list[Picture]:
                     draw.draw_flattening(image, order, accuracies=accuracies))]
 
 
+def sequence_pictures() -> list[Picture]:
+    """Return a network on sequences unrolled in time, the LSTM and GRU cells, and the
+    hidden state of that network's LSTM at each step for one input."""
+    from nnstudio.model import build_model
+
+    network = build_model(SEQUENCE_LSTM, seed=GALLERY_SEED)
+    wave = np.sin(np.linspace(0.0, 2.5, 6, dtype=np.float32)).reshape(6, 1)  # (steps, features)
+    return [
+        Picture("network-sequence-lstm", "A recurrent network unrolled in time", "One LSTM cell "
+                "per time step, each passing its hidden state h and cell state c to the next, "
+                "the inputs x1..x6 below; the dense layer reads the last step's state: "
+                + describe(SEQUENCE_LSTM), draw.draw_network(SEQUENCE_LSTM)),
+        Picture("cell-lstm", "Inside an LSTM cell", "One step of an LSTM: the forget, input and "
+                "output gates and the candidate, the cell state along the top, and the equations "
+                "(4 units on 1 feature, as in the network above).",
+                draw.draw_lstm_cell(units=4, features=1)),
+        Picture("cell-gru", "Inside a GRU cell", "One step of a GRU: the update gate mixes the "
+                "old state with the candidate, the reset gate sets how much of the old state the "
+                "candidate sees.", draw.draw_gru_cell(units=4, features=1)),
+        Picture("activations-sequence-lstm", "Hidden state over time", "The network above with "
+                "its initial weights (seed 0, untrained) on a sine wave: each cell's units colored "
+                "by that step's hidden state, one scale for the layer.",
+                draw.draw_network(network, input=wave)),
+    ]
+
+
 def _try(step: str, make: Callable[[], list[Any]], notes: list[str]) -> list[Any]:
     """Return make()'s pictures, or none with a note when a part nnstudio needs is missing."""
     try:
@@ -308,6 +342,7 @@ def build_gallery(out_dir: str | Path, *, train: bool = True, png: bool = True) 
     pictures = structure_pictures()
     pictures += _try("data pictures", lambda: data_pictures(letters), notes)
     pictures += function_pictures()
+    pictures += sequence_pictures()
     if train:
         pictures += _try("trained pictures", lambda: trained_pictures(letters), notes)
     else:

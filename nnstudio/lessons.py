@@ -35,11 +35,15 @@ def neuron_numbers(model: Any, sample: Any, *, layer: int | None = None,
         raise DrawError(f"layer {layer} is not a Dense layer; allowed: "
                         f"{', '.join(str(s.layer) for s in dense)}")
     before = max((k for k in view.outputs if k < stage.layer), default=-1)
-    inputs = np.asarray(view.outputs[before], dtype=float).reshape(-1)
+    inputs = np.asarray(view.outputs[before], dtype=float)
+    weights = view.weights[f"layers.{stage.layer}.weight"]  # (out, in)
+    if inputs.ndim == 2 and inputs.shape[1] == weights.shape[1]:
+        inputs = inputs[-1]  # a recurrent layer reports every step; the Dense reads the last
+    inputs = inputs.reshape(-1)
     output = np.asarray(view.outputs[stage.last], dtype=float).reshape(-1)
     index = int(np.argmax(output)) if neuron is None else neuron
     bias = network.state_dict().get(f"layers.{stage.layer}.bias")
-    return {"inputs": inputs, "weights": view.weights[f"layers.{stage.layer}.weight"][index],
+    return {"inputs": inputs, "weights": weights[index],
             "bias": 0.0 if bias is None else float(bias[index]), "activation": stage.activation
             or "linear", "output": float(output[index]), "neuron": index, "layer": stage.layer}
 
@@ -228,7 +232,26 @@ def shuffle_accuracies(train: Any, test: Any, presets: dict[str, str], *, epochs
 
 
 LESSONS = ("neuron", "conv-zoom", "batchnorm", "cross-entropy", "dropout", "lr-decay",
-           "vanishing-gradient", "training-line", "flattening")
+           "vanishing-gradient", "training-line", "flattening", "lstm-cell", "gru-cell")
+
+
+def cell_picture(name: str, model: Any = None) -> str:
+    """Return the LSTM or GRU cell diagram ('lstm-cell', 'gru-cell'); with `model` (a
+    preset, spec or model folder), sized like its first layer of that type."""
+    import nnstudio.draw as draw
+    from nnstudio.spec import infer_shapes
+
+    kind, make = (("LSTM", draw.draw_lstm_cell) if name == "lstm-cell"
+                  else ("GRU", draw.draw_gru_cell))
+    if model is None:
+        return make()
+    spec = draw.resolve(model).spec
+    info = next((i for i in infer_shapes(spec) if i.type == kind), None)
+    if info is None:
+        raise DrawError(f"{name}: {spec.name!r} has no {kind} layer; allowed: a network with "
+                        f"one, or no --model for the cell alone")
+    return make(units=int(info.config["units"]), features=int(info.input_shape[1]),
+                title=f"{spec.name}, layer {info.index}: one {kind} step")
 
 
 def lesson_picture(name: str, *, model: Any = None, input: Any = None, data: str = "shapes",
@@ -242,6 +265,8 @@ def lesson_picture(name: str, *, model: Any = None, input: Any = None, data: str
         raise DrawError(f"lesson picture {name!r} is not known; allowed: {', '.join(LESSONS)}")
     if name == "lr-decay":
         return draw.draw_lr_schedules(lr_schedules(lr, epochs), base_lr=lr)
+    if name in ("lstm-cell", "gru-cell"):
+        return cell_picture(name, model)
     if name == "dropout":
         if model is None:
             raise DrawError("dropout draws a network; allowed: --model with a preset name, a "

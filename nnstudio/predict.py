@@ -146,7 +146,8 @@ class Model:
         """Return, for ONE input, what every layer outputs (JSON-ready):
         {"input": {"shape", "values"}, "layers": [{"index", "type", "name", "shape",
         "values"}, ...], "class_names": [...], "probabilities": [...]}. The last layer's
-        values are the class probabilities (softmax applied)."""
+        values are the class probabilities (softmax applied); a recurrent layer's are its
+        hidden state at every step, shape [steps, units]."""
         x = self._one(input)  # (*input_shape)
         layers = []
         for act in self.network.activations(x):

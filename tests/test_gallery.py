@@ -12,7 +12,8 @@ from nnstudio.errors import DrawError
 ALWAYS = ["network-shapes-mlp", "network-letters-mlp", "network-letters-cnn", "network-seed-cnn",
           "grid-shapes", "vector-broken-square", "onehot-square", "mosaic-letters",
           "function-sigmoid", "function-tanh", "function-relu", "function-leaky-relu",
-          "function-softmax", "training-line-square"]
+          "function-softmax", "training-line-square", "network-sequence-lstm", "cell-lstm",
+          "cell-gru", "activations-sequence-lstm"]
 TRAINED = ["network-shapes-mlp-trained", "activations-broken-square",
            "network-letters-mlp-trained", "weights-letters-mlp", "history-letters-mlp",
            "network-letters-cnn-input", "activations-letters-cnn", "kernels-letters-cnn",

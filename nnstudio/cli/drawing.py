@@ -104,14 +104,14 @@ def draw_history(model_dir: Path, out: Path) -> None:
 
 
 LESSON_NAMES = ("neuron", "conv-zoom", "batchnorm", "cross-entropy", "dropout", "lr-decay",
-                "vanishing-gradient", "training-line", "flattening")
+                "vanishing-gradient", "training-line", "flattening", "lstm-cell", "gru-cell")
 
 
 @main.command("draw-lesson")
 @click.argument("name", type=click.Choice(LESSON_NAMES))
 @click.option("--out", required=True, type=click.Path(path_type=Path), help=OUT_HELP)
 @click.option("--model", default=None, help="Model folder (neuron, conv-zoom, batchnorm, cross-entropy), "
-              "or a preset/spec (dropout).")
+              "or a preset/spec (dropout; lstm-cell and gru-cell take their sizes from it).")
 @click.option("--input", "input_image", type=click.Path(path_type=Path), default=None,
               help="An image to run through the model (default: sample --index of --data).")
 @click.option("--data", default="shapes", show_default=True, help="Dataset name, folder or training file.")
@@ -121,7 +121,7 @@ def draw_lesson(name: str, out: Path, model: str | None, input_image: Path | Non
                 index: int, seed: int) -> None:
     """Draw one of the course's concept pictures from real numbers: one neuron, the CNN zoom,
     batch normalization, cross-entropy, dropout, learning-rate decay, vanishing gradient,
-    a training-file line, flattening."""
+    a training-file line, flattening, an LSTM cell, a GRU cell."""
     from nnstudio.lessons import lesson_picture
 
     _write_picture(out, lambda _: lesson_picture(name, model=model, input=input_image, data=data,

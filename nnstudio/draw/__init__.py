@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from nnstudio.draw.activations import draw_activation_picture
+from nnstudio.draw.cells import draw_gru_cell, draw_lstm_cell
 from nnstudio.draw.cnn_lessons import draw_batchnorm, draw_conv_zoom, draw_flattening
 from nnstudio.draw.data import draw_first_layer_weights as _first_layer_weights
 from nnstudio.draw.data import draw_grid, draw_onehot, draw_vector, sample_values
@@ -33,6 +34,7 @@ from nnstudio.draw.lessons import (draw_cross_entropy, draw_lr_schedules, draw_n
 from nnstudio.draw.network import draw_neuron_network
 from nnstudio.draw.output import EXTENSIONS, check_path, save
 from nnstudio.draw.planes import draw_plane_network
+from nnstudio.draw.unrolled import draw_unrolled_network
 from nnstudio.draw.view import NetView, group_stages, square_side
 from nnstudio.errors import DrawError
 from nnstudio.spec import Spec, load_spec
@@ -43,7 +45,8 @@ __all__ = [
     "DATA_PICTURES", "EXTENSIONS", "FUNCTION_NAMES", "STYLES", "NetView",
     "check_path", "draw_activations", "draw_batchnorm", "draw_conv_zoom", "draw_cross_entropy",
     "draw_data", "draw_dropout", "draw_flattening",
-    "draw_first_layer_weights", "draw_function", "draw_grid", "draw_history", "draw_kernels",
+    "draw_first_layer_weights", "draw_function", "draw_grid", "draw_gru_cell", "draw_history",
+    "draw_kernels", "draw_lstm_cell",
     "draw_lr_schedules", "draw_mosaic", "draw_network", "draw_neuron", "draw_onehot",
     "draw_softmax", "draw_training_line", "draw_vanishing_gradient", "draw_vector",
     "draw_weights", "resolve", "save",
@@ -133,6 +136,12 @@ def resolve(net: Any, input: Any = None, class_names: Sequence[str] | None = Non
 def _style_for(view: NetView, style: str) -> str:
     if style not in STYLES:
         raise DrawError(f"style {style!r} is not known; allowed: {', '.join(STYLES)}")
+    if len(view.spec.input_shape) == 2:
+        if style == "planes":
+            raise DrawError(f"style 'planes' draws image networks (CNNs); {view.spec.name!r} takes "
+                            f"sequences of shape {list(view.spec.input_shape)}; allowed: neurons or "
+                            "auto (recurrent layers unrolled in time, then neurons)")
+        return "unrolled"
     convolutional = len(view.spec.input_shape) == 3
     if style == "auto":
         return "planes" if convolutional else "neurons"
@@ -148,8 +157,11 @@ def _style_for(view: NetView, style: str) -> str:
 
 def draw_network(net: Any, style: str = "auto", input: Any = None, *, max_neurons: int = 32,
                  keep: int = 4, class_names: Sequence[str] | None = None,
-                 data: Any = None) -> str:
-    """Return SVG text of a network: neurons (MLP) or planes (CNN), per `style`.
+                 data: Any = None, max_steps: int = 6) -> str:
+    """Return SVG text of a network: neurons (MLP) or planes (CNN), per `style`; a network
+    on sequences with its recurrent layers unrolled in time, then neurons (a sequence
+    longer than `max_steps`, and than 6, shows its first 3 and last 2 steps around an
+    ellipsis).
 
     With a trained model, edges show the weights; with an `input`, neurons and feature
     maps show what the network computes for it, edges weight x activation. Layers larger
@@ -158,14 +170,19 @@ def draw_network(net: Any, style: str = "auto", input: Any = None, *, max_neuron
     """
     view = resolve(net, input, class_names, data=data)
     stages = group_stages(view.spec)
-    if _style_for(view, style) == "planes":
+    chosen = _style_for(view, style)
+    if chosen == "unrolled":
+        return draw_unrolled_network(view, stages, max_neurons=max_neurons, keep=keep,
+                                     max_steps=max_steps).to_string()
+    if chosen == "planes":
         return draw_plane_network(view, stages, max_neurons=max_neurons, keep=keep).to_string()
     return draw_neuron_network(view, stages, max_neurons=max_neurons, keep=keep)[0].to_string()
 
 
 def draw_activations(model: Any, input: Any, *, max_neurons: int = 32, keep: int = 4,
                      class_names: Sequence[str] | None = None, data: Any = None) -> str:
-    """Return SVG text of one input through a trained model: activations, heatmaps, softmax bars."""
+    """Return SVG text of one input through a trained model: activations, heatmaps, softmax
+    bars; for a network on sequences, each step's hidden state in its unrolled cell."""
     if input is None:
         raise DrawError("draw_activations needs an input; allowed: an image path, a PIL image "
                         "or an array of the network's input size")

@@ -4,6 +4,8 @@ MLP: the input image (when the input is a square picture) beside the network, ea
 neuron filled with its activation, and the softmax output as labeled bars.
 CNN: the input, then for every conv/pool stage a grid of small heatmaps (one per
 channel, one color scale per stage), then the dense head as neurons and the bars.
+Sequences: the recurrent layers unrolled in time, each cell's units filled with that
+step's hidden state (see draw.unrolled).
 Every heatmap tile and neuron carries its layer; neurons and bars carry their values.
 """
 
@@ -16,6 +18,7 @@ from nnstudio.draw.columns import (RADIUS, SPACING, build_columns, check_limits,
                                    most_columns, place_columns)
 from nnstudio.draw.network import draw_column_net, draw_neuron_network, draw_title, right_margin
 from nnstudio.draw.planes import build_stacks, stack_label
+from nnstudio.draw.unrolled import draw_unrolled_network
 from nnstudio.draw.svg import MAX_WIDTH, MUTED_COLOR, Canvas, fmt_value, text_width
 from nnstudio.draw.view import NetView, Stage, required_output, square_side
 from nnstudio.errors import DrawError
@@ -33,9 +36,8 @@ def draw_activation_picture(view: NetView, stages: list[Stage], *, max_neurons: 
     if view.outputs is None:
         raise DrawError("an activation picture needs an input and a trained model; "
                         "allowed: draw_activations(model, input)")
-    if any(len(stage.shape) == 2 for stage in stages):
-        raise DrawError("activation pictures of sequence networks (steps, features) are not drawn; "
-                        "allowed: networks of images or vectors")
+    if len(stages[0].shape) == 2:  # a sequence: each step's hidden state in its unrolled cell
+        return draw_unrolled_network(view, stages, max_neurons=max_neurons, keep=keep)
     if all(stage.is_vector for stage in stages):
         return _mlp_picture(view, stages, max_neurons, keep)
     return _cnn_picture(view, stages, max_neurons, keep)

@@ -51,7 +51,10 @@ def input_array(model: Any, image: Any) -> np.ndarray:
     """Return image as one network input of the spec's input_shape (float32), exactly as
     prediction prepares it (Model.prepare): arrays of the input's size are used as they
     are, images go through the model's preparation."""
-    prepared = model_of(model).prepare(_as_one(image))  # DataError for a bad input, as in predict
+    model = model_of(model)
+    if isinstance(image, np.ndarray) and image.shape == tuple(model.spec.input_shape):
+        image = image[None]  # one input of exactly the input shape, e.g. a (steps, features) sequence
+    prepared = model.prepare(_as_one(image))  # DataError for a bad input, as in predict
     if len(prepared) != 1:
         raise DrawError(f"expected one input to draw, got {len(prepared)}")
     return prepared[0]

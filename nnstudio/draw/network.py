@@ -207,7 +207,7 @@ def draw_output_labels(canvas: Canvas, view: NetView, column: Column) -> None:
         y = float(column.ys[k])
         canvas.text(column.x + RADIUS + 6, y + 4, name, cls="class-name", size=LABEL_SIZE,
                     anchor="start", weight="bold" if column.shown[k] == best else None)
-        if values is not None:
+        if values is not None and values.size > 1:  # softmax of one value is always 1
             index = int(column.shown[k])
             draw_probability_row(canvas, column.x + RADIUS + 14 + name_width, y - 6,
                                  float(values[index]), index=index, bar_width=BAR_WIDTH,
@@ -217,7 +217,8 @@ def draw_output_labels(canvas: Canvas, view: NetView, column: Column) -> None:
 def right_margin(view: NetView, column: Column) -> float:
     """Return the room the output labels (and bars) need right of the output column."""
     width = RADIUS + 14 + max(text_width(n, LABEL_SIZE) for n in output_names(view, column))
-    if column.role == "output" and stage_output(view, column.stage) is not None:
+    values = stage_output(view, column.stage) if column.role == "output" else None
+    if values is not None and values.size > 1:
         width += BAR_WIDTH + 50
     return width + 16
 
@@ -342,7 +343,7 @@ def draw_title(canvas: Canvas, view: NetView, with_input: bool) -> None:
              else "trained weights" if view.weights is not None else "structure (untrained)")
     title = f"{view.spec.name}: {count_params(view.spec):,} parameters, {shown}"
     probabilities = None if view.outputs is None else view.outputs.get(len(view.spec.layers) - 1)
-    if with_input and probabilities is not None:
+    if with_input and probabilities is not None and np.size(probabilities) > 1:  # softmax of one is 1
         best = int(np.argmax(probabilities))
         names = view.class_names
         name = names[best] if names is not None and len(names) == len(probabilities) else f"y{best + 1}"

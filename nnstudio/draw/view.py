@@ -4,7 +4,8 @@ A `NetView` holds a Spec plus, when a trained model is at hand, its weights and 
 names, and, for one input, every layer's output, all as numpy arrays (the adapter
 fills them from a torch model). A `Stage` is one thing the picture shows as a unit: a
 column of neurons (the input vector, a Dense layer, Flatten) or a stack of planes
-(an input image, a Conv2D or pooling output). Layers that keep the shape
+(an input image, a Conv2D or pooling output) or a recurrent layer (SimpleRNN, LSTM,
+GRU), drawn unrolled in time over a sequence input. Layers that keep the shape
 (BatchNormalization, Activation, LeakyReLU, Dropout) become notes on the stage before them.
 """
 
@@ -18,7 +19,8 @@ import numpy as np
 
 from nnstudio.spec import Spec, infer_shapes
 
-STARTS_STAGE = ("Dense", "Conv2D", "MaxPooling2D", "AveragePooling2D", "Flatten", "SimpleRNN", "LSTM", "GRU")
+RECURRENT = ("SimpleRNN", "LSTM", "GRU")
+STARTS_STAGE = ("Dense", "Conv2D", "MaxPooling2D", "AveragePooling2D", "Flatten") + RECURRENT
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,7 @@ class NetView:
 class Stage:
     """One column or stack of the picture and the spec layers folded into it."""
 
-    kind: str  # input | dense | flatten | conv | pool
+    kind: str  # input | dense | flatten | conv | pool | recurrent
     layer: int  # spec index of the layer that makes this stage; -1 for the input
     last: int  # spec index whose output the stage shows (after activation, dropout)
     shape: tuple[int, ...]
@@ -54,6 +56,7 @@ class Stage:
     activation: str | None = None
     batchnorm: bool = False
     dropout: float | None = None
+    input_shape: tuple[int, ...] = ()  # what the layer takes: (steps, features) for a recurrent one
 
     @property
     def size(self) -> int:
@@ -91,10 +94,11 @@ def group_stages(spec: Spec) -> list[Stage]:
     for info in infer_shapes(spec):
         config = info.config
         if info.type in STARTS_STAGE:
-            kind = {"Dense": "dense", "Conv2D": "conv", "Flatten": "flatten", "SimpleRNN": "recurrent",
-                    "LSTM": "recurrent", "GRU": "recurrent"}.get(info.type, "pool")
-            stage = Stage(kind, info.index, info.index, tuple(info.output_shape), config)
-            if info.type in ("Dense", "Conv2D"):
+            kind = {"Dense": "dense", "Conv2D": "conv", "Flatten": "flatten"}.get(info.type, "pool")
+            kind = "recurrent" if info.type in RECURRENT else kind
+            stage = Stage(kind, info.index, info.index, tuple(info.output_shape), config,
+                          input_shape=tuple(info.input_shape))
+            if info.type in ("Dense", "Conv2D") or "activation" in config:
                 stage.activation = _activation_name(config)
             stages.append(stage)
             continue
@@ -118,7 +122,23 @@ def stage_output(view: NetView, stage: Stage) -> np.ndarray | None:
     value = view.outputs.get(stage.last)
     if value is None:
         return None
-    return np.asarray(value, dtype=float).reshape(stage.shape)
+    value = np.asarray(value, dtype=float)
+    if stage.kind == "recurrent" and value.ndim == 2 and len(stage.shape) == 1:
+        value = value[-1]  # activations hold every step; the layer passes on the last
+    return value.reshape(stage.shape)
+
+
+def recurrent_states(view: NetView, stage: Stage) -> np.ndarray | None:
+    """Return a recurrent stage's hidden state at every step (steps, units) for the view's
+    input, or None without one (or when only the last step is known)."""
+    if view.outputs is None or stage.kind != "recurrent":
+        return None
+    value = view.outputs.get(stage.layer)
+    if value is None:
+        return None
+    steps, units = stage.input_shape[0], int(stage.config["units"])
+    value = np.asarray(value, dtype=float)
+    return value.reshape(steps, units) if value.size == steps * units else None
 
 
 def required_output(view: NetView, stage: Stage) -> np.ndarray:

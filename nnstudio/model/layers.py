@@ -239,6 +239,10 @@ class SimpleRNN(nn.RNN):
         super().__init__(info.input_shape[1], config["units"], nonlinearity=config["activation"], batch_first=True)
         self.return_sequences = config["return_sequences"]
 
+    def states(self, x: torch.Tensor) -> torch.Tensor:
+        """Return the hidden state of every step (N, steps, units), whatever return_sequences says."""
+        return super().forward(x)[0]
+
     def forward(self, x: torch.Tensor, hx: torch.Tensor | None = None) -> torch.Tensor:  # type: ignore[override]
         return _recurrent_output(super().forward(x, hx)[0], self.return_sequences)
 
@@ -250,6 +254,10 @@ class LSTM(nn.LSTM):
         super().__init__(info.input_shape[1], info.config["units"], batch_first=True)
         self.return_sequences = info.config["return_sequences"]
 
+    def states(self, x: torch.Tensor) -> torch.Tensor:
+        """Return the hidden state of every step (N, steps, units), whatever return_sequences says."""
+        return super().forward(x)[0]
+
     def forward(self, x: torch.Tensor, hx: Any = None) -> torch.Tensor:  # type: ignore[override]
         return _recurrent_output(super().forward(x, hx)[0], self.return_sequences)
 
@@ -260,6 +268,10 @@ class GRU(nn.GRU):
     def __init__(self, info: LayerInfo):
         super().__init__(info.input_shape[1], info.config["units"], batch_first=True)
         self.return_sequences = info.config["return_sequences"]
+
+    def states(self, x: torch.Tensor) -> torch.Tensor:
+        """Return the hidden state of every step (N, steps, units), whatever return_sequences says."""
+        return super().forward(x)[0]
 
     def forward(self, x: torch.Tensor, hx: torch.Tensor | None = None) -> torch.Tensor:  # type: ignore[override]
         return _recurrent_output(super().forward(x, hx)[0], self.return_sequences)

@@ -52,16 +52,20 @@ class Network(nn.Module):
     def activations(self, x: Any) -> list[LayerActivation]:
         """Return every layer's output for ONE input (shape input_shape or (1, *input_shape)).
 
-        The last output has softmax applied, so it holds the class probabilities.
+        A recurrent layer reports its hidden state at every step (steps, units), also
+        when it passes on only the last one (return_sequences false), so a picture can
+        show the state moving through time. The last output has softmax applied, so it
+        holds the class probabilities (a recurrent last layer: of its last step).
         """
         x = self._as_batch(x)
         if x.shape[0] != 1:
             raise DataError(f"activations(): expected one input, got a batch of {x.shape[0]}")
         results = []
+        last = len(self.layers) - 1
         with self._evaluating():
             for index, (layer, config) in enumerate(zip(self.layers, self.spec.layers)):
-                x = layer(x)
-                out = F.softmax(x, dim=1) if index == len(self.layers) - 1 else x
+                x, out = _layer_outputs(layer, x)
+                out = F.softmax(x, dim=1) if index == last else out
                 results.append(LayerActivation(index, config["type"], out[0].detach().cpu().numpy().copy()))
         return results
 
@@ -90,6 +94,17 @@ class Network(nn.Module):
                 f"[N, {', '.join(map(str, shape))}]"
             )
         return x
+
+
+def _layer_outputs(layer: nn.Module, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Return (what `layer` passes on for x, what activations() reports for it): the same
+    tensor, except for a recurrent layer, which reports every step (N, steps, units)."""
+    states = getattr(layer, "states", None)
+    if states is None:
+        out = layer(x)
+        return out, out
+    sequence = states(x)
+    return (sequence if layer.return_sequences else sequence[:, -1]), sequence
 
 
 def build_model(spec: Any, seed: int | None = None) -> Network:

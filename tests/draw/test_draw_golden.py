@@ -26,6 +26,8 @@ LETTERS_CNN = {"name": "course-letters-cnn", "input_shape": [1, 50, 50], "layers
     {"type": "MaxPooling2D", "pool_size": 2},
     {"type": "Flatten"}, {"type": "Dense", "units": 128, "activation": "relu"},
     {"type": "Dropout", "rate": 0.3}, {"type": "Dense", "units": 26, "activation": "softmax"}]}
+SEQUENCE_LSTM = {"name": "sequence-lstm", "input_shape": [6, 1], "layers": [
+    {"type": "LSTM", "units": 4}, {"type": "Dense", "units": 1}]}
 
 
 def pictures() -> dict[str, str]:
@@ -39,6 +41,8 @@ def pictures() -> dict[str, str]:
         "network-letters-cnn.svg": draw.draw_network(LETTERS_CNN),
         "function-sigmoid.svg": draw.draw_function("sigmoid"),
         "grid-broken-square.svg": draw.draw_grid(broken, titles=["broken square"]),
+        "cell-lstm.svg": draw.draw_lstm_cell(),
+        "network-lstm.svg": draw.draw_network(SEQUENCE_LSTM),
     }
 
 

@@ -8,7 +8,8 @@ import sys
 MODULES = ["nnstudio.draw", "nnstudio.draw.svg", "nnstudio.draw.colors", "nnstudio.draw.view",
            "nnstudio.draw.network", "nnstudio.draw.planes", "nnstudio.draw.activations",
            "nnstudio.draw.data", "nnstudio.draw.functions", "nnstudio.draw.plot",
-           "nnstudio.draw.output"]
+           "nnstudio.draw.output", "nnstudio.draw.unrolled", "nnstudio.draw.arrows",
+           "nnstudio.draw.timeline", "nnstudio.draw.cells"]
 
 CHECK = """
 import importlib, sys
@@ -19,6 +20,7 @@ for name in {modules!r}:
 import nnstudio.draw as d
 d.draw_network('letters-cnn'); d.draw_network('shapes-mlp', class_names=list('abcde'))
 d.draw_function('relu'); d.draw_grid([[0, 1], [1, 0]])
+d.draw_network({{'name': 's', 'input_shape': [6, 1], 'layers': [{{'type': 'LSTM', 'units': 2}}]}})
 if 'torch' in sys.modules:
     sys.exit('drawing a spec imported torch')
 """

@@ -45,6 +45,19 @@ def test_one_neuron_numbers_give_the_networks_own_output():
     assert "output = " in svg
 
 
+def test_one_neuron_after_an_lstm_reads_its_last_step():
+    spec = {"name": "seq", "input_shape": [6, 2], "layers": [
+        {"type": "LSTM", "units": 4}, {"type": "Dense", "units": 3, "activation": "relu"},
+        {"type": "Dense", "units": 2, "activation": "softmax"}]}
+    network = build_model(spec, seed=0)
+    x = np.linspace(-1, 1, 12, dtype=np.float32).reshape(6, 2)
+    one = neuron_numbers(network, x[None])
+    states = network.activations(x)[0].output  # (6, 4)
+    assert one["inputs"] == pytest.approx(states[-1].astype(float))
+    z = float(np.dot(one["inputs"], one["weights"]) + one["bias"])
+    assert one["output"] == pytest.approx(max(z, 0.0), abs=1e-5)
+
+
 def test_conv_zoom_and_batchnorm_numbers_from_a_cnn():
     network = build_model("digits-cnn", seed=0)
     data = load_dataset("digits", per_class=3)

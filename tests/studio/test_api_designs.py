@@ -68,3 +68,13 @@ def test_a_design_is_drawn_as_svg(client: TestClient) -> None:
         assert answer.status_code == 200
         assert answer.headers["content-type"].startswith("image/svg+xml")
         assert answer.text.lstrip().startswith("<?xml") and "<svg" in answer.text and name in answer.text
+
+
+def test_a_recurrent_design_is_drawn_unrolled_in_time(client: TestClient) -> None:
+    spec = {"name": "seq", "input_shape": [10, 2], "layers": [
+        {"type": "GRU", "units": 8}, {"type": "Dense", "units": 3, "activation": "softmax"}]}
+    answer = client.post("/api/specs/drawing.svg", json=spec)
+    assert answer.status_code == 200
+    # Steps 1-3, an ellipsis, steps 9-10: one GRU cell each.
+    assert answer.text.count('class="rnn-cell"') == 5
+    assert 'data-step="10" data-type="GRU"' in answer.text
