@@ -71,6 +71,7 @@ def test_quick_run_table_numbers_and_files(tmp_path):
             # fresh networks: less of the gradient reaches step 1 of 20 than step 1 of 5
             assert 0 < start[where.format(20)] < start[where.format(5)] < 1
             assert math.isfinite(result.numbers["trained"][where.format(20)])
+            assert result.numbers["accuracy per seed"][where.format(20)] == [accuracy[where.format(20)]]
     assert result.finding.startswith("With items as filler: at the start, step 1 of 20 gets")
 
 
