@@ -141,8 +141,9 @@ def finite_numbers(value) -> list[float]:
     return [float(value)] if isinstance(value, (int, float)) and not isinstance(value, bool) else []
 
 
+# rnn-memory's quick run: tests/test_experiment_rnn_memory.py
 @pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if n in LETTERS else n
-                                  for n in EXPERIMENTS if n not in ("lr-decay", "batchnorm")])
+                                  for n in EXPERIMENTS if n not in ("lr-decay", "batchnorm", "rnn-memory")])
 def test_every_experiment_runs_quick_with_finite_numbers(name, tmp_path):
     result = run_experiment(name, quick=True, out=tmp_path)
     check_written(result, tmp_path, rows=len(result.rows))

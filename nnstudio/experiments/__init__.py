@@ -28,6 +28,7 @@ EXPERIMENTS = {
     "mlp-vs-cnn": "nnstudio.experiments.mlp_vs_cnn",
     "stride-and-channels": "nnstudio.experiments.stride",
     "batchnorm": "nnstudio.experiments.batchnorm",
+    "rnn-memory": "nnstudio.experiments.rnn_memory",
 }
 
 
