@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from nnstudio.data.prepare import IMAGE_KINDS
 from nnstudio.data.prepare import decode_image as read_image
 from nnstudio.errors import DataError
+from nnstudio.studio.given import drawing_of, terms_of
 
 MAX_IMAGE_BYTES = 8 * 1024 * 1024
 # A canvas drawing is a few KB and decodes in a fraction of a millisecond, less than a
@@ -70,15 +71,27 @@ def content_type(request: Request) -> str:
     return request.headers.get("content-type", "").split(";")[0].strip().lower()
 
 
-def json_input(data: bytes) -> np.ndarray:
-    """Return {"input": nested numbers} as a float32 array."""
+def json_input(data: bytes) -> Any:
+    """Return {"input": nested numbers} as a float32 array, {"strokes": [...]} as a Drawing
+    and {"sequence": [...]} as Terms."""
     import json
 
     try:
-        value = json.loads(data)["input"]
+        body = json.loads(data)
+    except ValueError as error:
+        raise DataError(f"JSON body: not valid JSON ({error})") from None
+    if isinstance(body, dict) and "strokes" in body:
+        return drawing_of(body)
+    if isinstance(body, dict) and "sequence" in body:
+        if set(body) != {"sequence"}:
+            raise DataError(f"JSON body: unknown field(s) {sorted(set(body) - {'sequence'})}; allowed: 'sequence'")
+        return terms_of(body["sequence"])
+    try:
+        value = body["input"]
         array = np.asarray(value, dtype=np.float32)
     except (ValueError, KeyError, TypeError) as error:
-        raise DataError(f"JSON body: expected {{\"input\": [numbers...]}} ({error})") from None
+        raise DataError(f"JSON body: expected {{\"input\": [numbers...]}}, {{\"strokes\": [[[x, y], ...], ...]}} "
+                        f"or {{\"sequence\": [2, 4, 6, 8]}} ({error})") from None
     if array.size == 0 or array.ndim > 3 or not np.isfinite(array).all():
         raise DataError(f"JSON body: 'input' must be a non-empty grid of finite numbers, got shape {list(array.shape)}")
     return array

@@ -16,6 +16,7 @@ from nnstudio.errors import DataError
 from nnstudio.spec import count_params, load_spec
 from nnstudio.store import MODEL_JSON, epoch_rows
 from nnstudio.studio.archive import install_zip, zip_model
+from nnstudio.studio.given import Drawing, Terms
 from nnstudio.studio.services.datasets import folder_stamp
 from nnstudio.studio.services.designs import summary
 from nnstudio.studio.state import StudioState
@@ -44,7 +45,8 @@ def describe(folder: Path) -> dict[str, Any]:
                             "classes": record.get("class_names") or [], "input_shape": spec.get("input_shape"),
                             "params": None, "accuracy": last.get("val_accuracy", last.get("accuracy")),
                             "created": (folder / MODEL_JSON).stat().st_mtime,
-                            "epochs": len(history) if history else None}
+                            "epochs": len(history) if history else None,
+                            "input_kind": input_kind(record.get("preparation"))}
     try:
         item["params"] = count_params(load_spec(spec))
     except Exception as error:  # noqa: BLE001 - a damaged folder is listed, so it can be deleted
@@ -70,12 +72,13 @@ def upload_model(state: StudioState, data: bytes, name: str | None = None) -> st
 
 
 def model_detail(state: StudioState, name: str) -> dict[str, Any]:
-    """Return one model: spec, class names, input shape, image preparation, training
-    record (with the per-epoch history) and the layer summary."""
+    """Return one model: spec, class names, input shape, image preparation, what it reads
+    (input_kind), training record (with the per-epoch history) and the layer summary."""
     model = state.models.get(name)
     preparation = model.preparation.to_dict() if model.preparation is not None else None
     return {"name": name, "spec": model.spec.to_dict(), "class_names": list(model.class_names),
             "input_shape": list(model.spec.input_shape), "preparation": preparation,
+            "input_kind": input_kind(model.preparation),
             "training": {**(model.training or {}), "history": model.history}, "summary": summary(model.spec)}
 
 
@@ -89,12 +92,48 @@ def delete_model(state: StudioState, name: str) -> None:
     state.models.forget(name)
 
 
+def input_kind(preparation: Any) -> str:
+    """Return what a model reads, from its saved preparation (an object or its dict):
+    "strokes" (pen paths), "sequence" (integer sequences), "image" or "numbers"."""
+    kind = preparation.get("kind") if isinstance(preparation, dict) else getattr(preparation, "kind", None)
+    if kind is None and preparation is not None and hasattr(preparation, "to_dict"):
+        kind = preparation.to_dict().get("kind")
+    if kind in ("strokes", "sequence"):
+        return str(kind)
+    return "numbers" if preparation is None else "image"
+
+
 def network_input(model: Any, given: Any) -> Any:
     """Return the request's input as Model.prepare takes it: an image as it is; JSON
-    numbers of the input's size (a 5x5 grid for 25 inputs) as one input vector."""
+    numbers of the input's size (a 5x5 grid for 25 inputs) as one input vector; a
+    drawing's strokes as a drawing file holds them; a sequence's terms prepared as
+    `nnstudio predict` prepares them. DataError when the model reads something else."""
+    kind = input_kind(model.preparation)
+    if isinstance(given, Terms):
+        if kind != "sequence":
+            raise DataError("this model does not read a sequence of numbers", given=given.values,
+                            allowed=READS[kind], hint="choose a model trained on the sequences data")
+        prep = model.preparation
+        if len(given.values) > prep.steps:
+            raise DataError(f"{len(given.values)} terms; allowed: at most {prep.steps} for this model",
+                            given=given.values)
+        return prep.inputs([given.values])[0]  # (1, steps, features)
+    if kind == "sequence":
+        raise DataError("this model continues integer sequences; it does not read images or drawings",
+                        allowed=READS[kind])
+    if isinstance(given, Drawing):
+        if kind != "strokes":
+            raise DataError("this model does not read pen strokes", allowed=READS[kind],
+                            hint="choose a model trained on pen paths, e.g. the letter-paths-gru preset")
+        return given.as_input()
     if isinstance(given, np.ndarray) and given.size == model.input_size:
         return [given.ravel()]
     return given
+
+
+READS = {"strokes": 'pen strokes, {"strokes": [[[x, y], ...], ...]}', "sequence": 'integer sequences, '
+         '{"sequence": [2, 4, 6, 8]}', "image": "images (PNG) or numbers of its input size",
+         "numbers": "numbers of its input size"}
 
 
 def shown(x: np.ndarray, digits: int = 6) -> list[Any]:
@@ -108,17 +147,29 @@ def shown(x: np.ndarray, digits: int = 6) -> list[Any]:
 
 
 def prediction(state: StudioState, name: str, given: Any) -> dict[str, Any]:
-    """Return the probabilities of every class for one input (a decoded image, or numbers),
-    highest first, and the input exactly as the network receives it (Model.prepare)."""
+    """Return the probabilities of every class for one input (a decoded image, numbers or
+    a drawing's strokes), highest first, and the input exactly as the network receives it
+    (Model.prepare); for a sequence model, the next term of the given terms."""
     model = state.models.get(name)
     x = model.prepare(network_input(model, given))  # (1, *input_shape)
     if len(x) != 1:
         raise DataError(f"expected one input, got {len(x)}")
+    if isinstance(given, Terms):
+        return next_term(model, given.values, x)
     row = model.probabilities(x)[0]
     order = np.argsort(-row, kind="stable")
     predictions = [{"class": model.class_names[int(i)], "probability": float(row[int(i)])} for i in order]
     return {"predictions": predictions, "class": predictions[0]["class"],
             "confidence": predictions[0]["probability"], "prepared": shown(x[0], 4),
+            "input_shape": list(model.spec.input_shape), "kind": input_kind(model.preparation)}
+
+
+def next_term(model: Any, terms: list[int], x: np.ndarray) -> dict[str, Any]:
+    """Return the next term of terms as `nnstudio predict MODEL "2 4 6 8"` prints it."""
+    from nnstudio.train.sequences import predict_next
+
+    value = predict_next(model.network, model.preparation, [terms])[0]
+    return {"kind": "sequence", "input": terms, "next": int(np.rint(value)), "prepared": shown(x[0], 4),
             "input_shape": list(model.spec.input_shape)}
 
 
