@@ -1,7 +1,8 @@
 // The input a user gives a model: a drawing canvas (pen, eraser, width, clear) for
 // image models, or a clickable 5x5 grid for the course's shapes (25 values).
 // onInput(input) is called at every stroke end or grid click with
-// {kind: "png", blob} or {kind: "grid", grid: [[0|1 x5] x5]}.
+// {kind: "png", blob, strokes} or {kind: "grid", grid: [[0|1 x5] x5]}; strokes: the pen's
+// strokes as [[[x, y], ...], ...] in canvas pixels, what a pen-path model reads.
 
 import { $, el, hold } from "./api.js";
 
@@ -12,6 +13,7 @@ let grid = null;
 let cells = [];
 let onInput = () => {};
 let inked = false;
+let strokes = []; // the pen's strokes since the last clear (eraser strokes are not kept)
 
 export function initCanvas(callback) {
   onInput = callback;
@@ -27,7 +29,18 @@ export function inputMode() {
 export async function currentInput() {
   if (mode === "grid") return { kind: "grid", grid: readGrid() };
   if (!inked) return null;
-  return { kind: "png", blob: await canvasBlob() };
+  return { kind: "png", blob: await canvasBlob(), strokes: copyStrokes() };
+}
+
+// Pen paths only: a pen-path model reads the strokes, which an eraser cannot take back.
+export function penOnly(on) {
+  const eraser = document.querySelector('input[name="tool"][value="eraser"]');
+  eraser.disabled = on;
+  if (on) document.querySelector('input[name="tool"][value="pen"]').checked = true;
+}
+
+function copyStrokes() {
+  return strokes.filter((s) => s.length).map((s) => s.map(([x, y]) => [x, y]));
 }
 
 export function useCanvas() {
@@ -38,6 +51,7 @@ export function useCanvas() {
   $("#draw-holder").replaceChildren(canvas);
   $("#pen-tools").hidden = false;
   inked = false;
+  strokes = [];
 }
 
 export function useGrid(rows = 5, cols = 5) {
@@ -76,6 +90,7 @@ function clearInput() {
   } else {
     canvas.getContext("2d").clearRect(0, 0, canvas.width, canvas.height);
     inked = false;
+    strokes = [];
   }
   onInput(null);
 }
@@ -84,7 +99,9 @@ function clearInput() {
 
 function position(event) {
   const box = canvas.getBoundingClientRect();
-  return [((event.clientX - box.left) * canvas.width) / box.width, ((event.clientY - box.top) * canvas.height) / box.height];
+  const x = ((event.clientX - box.left) * canvas.width) / box.width;
+  const y = ((event.clientY - box.top) * canvas.height) / box.height;
+  return [Math.round(x * 10) / 10, Math.round(y * 10) / 10];
 }
 
 function startStroke(event) {
@@ -100,6 +117,8 @@ function startStroke(event) {
   ctx.lineCap = "round";
   ctx.lineJoin = "round";
   let [x, y] = position(event);
+  const stroke = eraser ? null : [[x, y]];
+  if (stroke) strokes.push(stroke);
   ctx.beginPath();
   ctx.arc(x, y, ctx.lineWidth / 2, 0, 2 * Math.PI);
   ctx.fill();
@@ -110,6 +129,7 @@ function startStroke(event) {
     ctx.lineTo(nx, ny);
     ctx.stroke();
     [x, y] = [nx, ny];
+    if (stroke) stroke.push([x, y]);
   };
   const release = hold(); // the stroke is an edit in progress: the page is not idle
   const end = async () => {
@@ -118,7 +138,7 @@ function startStroke(event) {
     canvas.removeEventListener("pointercancel", end);
     inked = inked || !eraser;
     try {
-      await onInput({ kind: "png", blob: await canvasBlob() });
+      await onInput({ kind: "png", blob: await canvasBlob(), strokes: copyStrokes() });
     } finally {
       release();
     }

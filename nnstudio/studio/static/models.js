@@ -4,9 +4,10 @@
 
 import { $, attempt, clearError, del, el, emit, fillSelect, getJSON, percent, request, showError }
   from "./api.js";
-import { useCanvas, useGrid } from "./canvas.js";
+import { penOnly, useCanvas, useGrid } from "./canvas.js";
 import { listDatasets } from "./data.js";
 import { showNetwork } from "./network.js";
+import { showSequences } from "./sequences.js";
 
 let models = [];
 let model = null; // GET /api/models/{name}
@@ -48,6 +49,8 @@ function noModel() {
   model = null;
   $("#model-info").textContent = "Train a model (3) or upload one (6) to test it here.";
   useCanvas();
+  penOnly(false);
+  showSequences(null);
   clearAnswer();
   $("#network-drawing").replaceChildren(el("p", { class: "muted" }, "No model yet: its drawing appears here."));
 }
@@ -61,12 +64,17 @@ export async function chooseModel(name) {
   model = chosen;
   const shape = chosen.input_shape || chosen.spec?.input_shape || [];
   const size = shape.reduce((a, b) => a * b, 1);
-  if (size === 25) useGrid(5, 5);
+  const kind = chosen.input_kind;
+  if (size === 25 && kind !== "sequence") useGrid(5, 5);
   else useCanvas();
+  penOnly(kind === "strokes");
+  showSequences(kind === "sequence" ? chosen : null);
   const info = models.find((m) => m.name === name) || {};
   const acc = info.accuracy !== undefined && info.accuracy !== null ? `, accuracy ${percent(info.accuracy)}` : "";
-  $("#model-info").textContent = `${chosen.class_names.length} classes (${classList(chosen.class_names)}), `
-    + `input ${shape.join("×")}${acc}. ${size === 25 ? "Click cells to switch them on." : "Draw with the mouse."}`;
+  const how = { sequence: "Type a few numbers: it answers the next one.", strokes: "Draw with the mouse: it reads the pen's path." };
+  $("#model-info").textContent = kind === "sequence" ? `continues integer sequences (${shape[0]} steps at most). ${how.sequence}`
+    : `${chosen.class_names.length} classes (${classList(chosen.class_names)}), input ${shape.join("×")}${acc}. `
+      + `${how[kind] || (size === 25 ? "Click cells to switch them on." : "Draw with the mouse.")}`;
   clearAnswer();
   fillMistakeData(info.data);
   emit("model", chosen);
@@ -107,7 +115,10 @@ export async function predict(input) {
   if (!model) return; // drawing samples for a dataset needs no model; the model line says how to get one
   const mine = ++answerSeq;
   const chosen = model;
-  const body = input.kind === "grid" ? { json: { input: input.grid } } : { body: input.blob, type: input.type || "image/png" };
+  if (chosen.input_kind === "strokes" && input.strokes && !input.strokes.length) return; // only the eraser so far
+  const body = input.kind === "grid" ? { json: { input: input.grid } }
+    : chosen.input_kind === "strokes" && input.strokes ? { json: { strokes: input.strokes } } // the pen's path, not its picture
+      : { body: input.blob, type: input.type || "image/png" };
   const base = `/api/models/${enc(chosen.name)}`;
   const named = input.name ? `?filename=${enc(input.name)}` : ""; // an upload's errors name the file
   try {
@@ -145,7 +156,9 @@ function showAnswer(answer, chosen) {
   }));
   drawPrepared($("#prepared-input"), answer.prepared);
   const grid = toGrid(answer.prepared);
-  $("#prepared-size").textContent = grid.length ? `${grid.length}×${grid[0].length}, 1 = black` : "";
+  $("#prepared-size").textContent = answer.kind === "strokes" && grid.length
+    ? `${grid.length} path points × ${grid[0].length} features (rows: points in order)`
+    : grid.length ? `${grid.length}×${grid[0].length}, 1 = black` : "";
 }
 
 // Return values as rows: an H x W grid as it is; a flat vector of n*n values as n rows.
