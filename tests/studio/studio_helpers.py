@@ -67,3 +67,33 @@ def wait_for(check: Any, timeout: float = 60.0, every: float = 0.1) -> Any:
         if time.monotonic() > deadline:
             raise AssertionError(f"gave up waiting after {timeout} s")
         time.sleep(every)
+
+
+def save_sequence_model(folder: Path) -> Path:
+    """Save an untrained sequence-lstm whose output layer always weighs the newest difference
+    1: it continues arithmetic sequences (2 4 6 8 -> 10), as a trained one would."""
+    import torch
+
+    from nnstudio.data.sequence_prep import SequencePreparation
+    from nnstudio.model import build_model
+    from nnstudio.store import save_model
+    from nnstudio.workflows.sequences import output_names
+
+    network = build_model("sequence-lstm", seed=1)
+    last = network.layers[-1]
+    with torch.no_grad():
+        last.weight.mul_(0.01)
+        last.bias.copy_(torch.tensor([1.0, 0.0, 0.0]))
+    prep = SequencePreparation()
+    return save_model(folder, network.eval(), class_names=output_names(prep), preparation=prep)
+
+
+def save_path_model(folder: Path) -> Path:
+    """Save an untrained letter-paths-gru (26 letters) that reads pen paths."""
+    from nnstudio.data.strokes import PathPreparation
+    from nnstudio.model import build_model
+    from nnstudio.store import save_model
+
+    network = build_model("letter-paths-gru", seed=1)
+    return save_model(folder, network.eval(), class_names=[chr(65 + i) for i in range(26)],
+                      preparation=PathPreparation())
