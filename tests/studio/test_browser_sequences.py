@@ -79,3 +79,10 @@ def test_a_pen_path_model_reads_the_drawn_strokes(page: Any, studio: Studio) -> 
     assert page.inner_text("[data-testid=prediction-top]").strip() == expected["class"]
     assert page.locator("[data-testid=probabilities] .prob").count() == 26
     assert page.locator("[data-testid=network-drawing] svg").count() == 1
+    # What the network receives is drawn as a path: two green dots where the strokes start.
+    green = page.evaluate("""() => { const c = document.querySelector('[data-testid=prepared-input]');
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; let n = 0;
+        for (let i = 0; i < d.length; i += 4) if (d[i + 1] > 120 && d[i] < 80 && d[i + 2] < 100) n++; return n; }""")
+    assert green > 20
+    page.locator("#test-panel").scroll_into_view_if_needed()
+    snap(page, "sequences_pen_path")

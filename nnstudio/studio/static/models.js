@@ -7,6 +7,7 @@ import { $, attempt, clearError, del, el, emit, fillSelect, getJSON, percent, re
 import { penOnly, useCanvas, useGrid } from "./canvas.js";
 import { listDatasets } from "./data.js";
 import { showNetwork } from "./network.js";
+import { drawPath } from "./paths.js";
 import { showSequences } from "./sequences.js";
 
 let models = [];
@@ -51,6 +52,7 @@ function noModel() {
   useCanvas();
   penOnly(false);
   showSequences(null);
+  $("#mistakes-box").hidden = false;
   clearAnswer();
   $("#network-drawing").replaceChildren(el("p", { class: "muted" }, "No model yet: its drawing appears here."));
 }
@@ -69,6 +71,7 @@ export async function chooseModel(name) {
   else useCanvas();
   penOnly(kind === "strokes");
   showSequences(kind === "sequence" ? chosen : null);
+  $("#mistakes-box").hidden = kind === "sequence"; // classes only
   const info = models.find((m) => m.name === name) || {};
   const acc = info.accuracy !== undefined && info.accuracy !== null ? `, accuracy ${percent(info.accuracy)}` : "";
   const how = { sequence: "Type a few numbers: it answers the next one.", strokes: "Draw with the mouse: it reads the pen's path." };
@@ -154,10 +157,11 @@ function showAnswer(answer, chosen) {
       el("span", { class: "prob-bar" }, el("span", { style: `width:${(100 * p).toFixed(1)}%` })),
       el("span", { class: "prob-value" }, percent(p)));
   }));
-  drawPrepared($("#prepared-input"), answer.prepared);
+  if (answer.kind === "strokes") drawPath($("#prepared-input"), answer.prepared);
+  else drawPrepared($("#prepared-input"), answer.prepared);
   const grid = toGrid(answer.prepared);
   $("#prepared-size").textContent = answer.kind === "strokes" && grid.length
-    ? `${grid.length} path points × ${grid[0].length} features (rows: points in order)`
+    ? `${grid.length} path points (x, y, direction; green: a stroke starts)`
     : grid.length ? `${grid.length}×${grid[0].length}, 1 = black` : "";
 }
 
