@@ -25,7 +25,10 @@ BINARY = {"schema": {"type": "string", "format": "binary"}}
 # The bodies are read raw (with size caps), so /docs learns their types from here.
 IMAGE_BODY = {"requestBody": {"required": True, "content": {
     "image/png": BINARY, "application/json": {"schema": {"type": "object", "properties": {"input": {
-        "type": "array", "description": "A grid (5x5 for shapes) or a vector of the network's input size."}}}}}}}
+        "type": "array", "description": "A grid (5x5 for shapes) or a vector of the network's input size."},
+        "strokes": {"type": "array", "description": "For a pen-path model: [[[x, y], ...], ...] in canvas pixels."},
+        "sequence": {"type": "array", "items": {"type": "integer"},
+                     "description": "For a sequence model: 4 to 10 integers, |x| <= 10,000."}}}}}}}
 ZIP_BODY = {"requestBody": {"required": True, "content": {"application/zip": BINARY}}}
 
 
@@ -61,8 +64,10 @@ def delete_model(name: str, state: StudioState = Depends(get_state)) -> dict[str
 
 @router.post("/{name}/predict", openapi_extra=IMAGE_BODY, response_class=JSONResponse)
 async def predict(name: str, given: Any = Depends(image_body), state: StudioState = Depends(get_state)) -> Response:
-    """Probabilities of every class for one input (a PNG body, or JSON {"input": [...]}),
-    highest first, and the input exactly as the network receives it (Model.prepare)."""
+    """Probabilities of every class for one input (a PNG body, or JSON {"input": [...]} or,
+    for a pen-path model, {"strokes": [...]}), highest first, and the input exactly as the
+    network receives it (Model.prepare); for a sequence model ({"sequence": [2, 4, 6, 8]}),
+    the next term as `nnstudio predict` gives it ({"next": 10})."""
     return await state.quick.run(("predict", name), answer_prediction, state, name, given)
 
 
