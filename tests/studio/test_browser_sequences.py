@@ -65,6 +65,12 @@ def test_typed_numbers_get_their_next_term(page: Any, studio: Studio) -> None:
     type_numbers(page, "1 2 3 40000")
     assert "between -10,000 and 10,000" in page.inner_text("[data-testid=sequence-error]")
 
+    page.locator("[data-testid=sequence-input]").fill("")
+    page.locator("[data-testid=sequence-input]").press_sequentially("3 6 9 12")  # answered when typing pauses
+    page.wait_for_selector(READY)
+    assert page.inner_text("[data-testid=sequence-next]").strip() == "15"
+    assert not page.locator("[data-testid=sequence-error]").is_visible()
+
 
 def test_a_pen_path_model_reads_the_drawn_strokes(page: Any, studio: Studio) -> None:
     sent: list[Any] = []
