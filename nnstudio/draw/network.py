@@ -207,7 +207,8 @@ def draw_output_labels(canvas: Canvas, view: NetView, column: Column) -> None:
         y = float(column.ys[k])
         canvas.text(column.x + RADIUS + 6, y + 4, name, cls="class-name", size=LABEL_SIZE,
                     anchor="start", weight="bold" if column.shown[k] == best else None)
-        if values is not None and values.size > 1:  # softmax of one value is always 1
+        if values is not None and values.size > 1 and column.stage.activation == "softmax":
+            # Bars of probabilities only (a softmax of one value is always 1; numbers are no shares)
             index = int(column.shown[k])
             draw_probability_row(canvas, column.x + RADIUS + 14 + name_width, y - 6,
                                  float(values[index]), index=index, bar_width=BAR_WIDTH,
@@ -343,7 +344,8 @@ def draw_title(canvas: Canvas, view: NetView, with_input: bool) -> None:
              else "trained weights" if view.weights is not None else "structure (untrained)")
     title = f"{view.spec.name}: {count_params(view.spec):,} parameters, {shown}"
     probabilities = None if view.outputs is None else view.outputs.get(len(view.spec.layers) - 1)
-    if with_input and probabilities is not None and np.size(probabilities) > 1:  # softmax of one is 1
+    classes = view.spec.layers[-1].get("activation") == "softmax"  # else the outputs are numbers
+    if with_input and classes and probabilities is not None and np.size(probabilities) > 1:  # softmax of one is 1
         best = int(np.argmax(probabilities))
         names = view.class_names
         name = names[best] if names is not None and len(names) == len(probabilities) else f"y{best + 1}"

@@ -54,14 +54,15 @@ class Network(nn.Module):
 
         A recurrent layer reports its hidden state at every step (steps, units), also
         when it passes on only the last one (return_sequences false), so a picture can
-        show the state moving through time. The last output has softmax applied, so it
-        holds the class probabilities (a recurrent last layer: of its last step).
+        show the state moving through time. A last layer whose activation is softmax
+        reports the class probabilities (a recurrent last layer: of its last step); any
+        other last layer (a linear output that answers with numbers) reports its values.
         """
         x = self._as_batch(x)
         if x.shape[0] != 1:
             raise DataError(f"activations(): expected one input, got a batch of {x.shape[0]}")
         results = []
-        last = len(self.layers) - 1
+        last = len(self.layers) - 1 if self.spec.layers[-1].get("activation") == "softmax" else -1
         with self._evaluating():
             for index, (layer, config) in enumerate(zip(self.layers, self.spec.layers)):
                 x, out = _layer_outputs(layer, x)
