@@ -66,17 +66,17 @@ def prepared(data: SequenceSet, prep: SequencePreparation) -> Prepared:
 
 # Several weights can fit one sequence (a geometric sequence of ratio 2 has d2 = d1 / 2, so
 # 2 d1 and d1 + 2 d2 give the same next difference); only some are whole numbers. A small
-# cost on what the higher differences add, c_k |w_k d_k| with c = 0, 1, 25, ..., settles the
+# cost on what the higher differences add, c_k |w_k d_k| with c = 0, 1, 10, ..., settles the
 # choice on the weights of the lowest differences, whole-numbered for every family of the
 # set. It is a share of what they add, not of the weights, so that a difference that is
 # needed (the 2 of squares) is never worth dropping; and c grows fast, so that a Fibonacci
 # sequence is continued by 2 d1 - d2 rather than by 5/3 d1 - 1/3 d3, which rounding breaks.
-HIGHER_COST = 1e-2
+HIGHER_COST = 2e-2
 
 
 def higher_cost(weights: torch.Tensor, differences: torch.Tensor) -> torch.Tensor:
-    """Return the mean over samples of sum_k c_k |w_k d_k| (c = 0, 1, 25, ...): 0 when only d1 counts."""
-    ranks = torch.tensor([0.0] + [25.0 ** k for k in range(weights.shape[1] - 1)], device=weights.device)
+    """Return the mean over samples of sum_k c_k |w_k d_k| (c = 0, 1, 10, ...): 0 when only d1 counts."""
+    ranks = torch.tensor([0.0] + [10.0 ** k for k in range(weights.shape[1] - 1)], device=weights.device)
     return (weights * differences).abs().mul(ranks).sum(dim=1).mean()
 
 

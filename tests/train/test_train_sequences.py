@@ -36,7 +36,7 @@ def test_higher_differences_cost_more():
     differences = torch.tensor([[1.0, 0.5, 0.25], [2.0, 0.0, 0.1]])
     assert higher_cost(torch.tensor([[5.0, 0.0, 0.0], [1.0, 7.0, 0.0]]), differences).item() == 0
     weights = torch.tensor([[1.0, -1.0, 2.0], [0.0, 1.0, 1.0]])
-    assert higher_cost(weights, differences).item() == pytest.approx((0.5 + 25 * 0.5 + 25 * 0.1) / 2)
+    assert higher_cost(weights, differences).item() == pytest.approx((0.5 + 10 * 0.5 + 10 * 0.1) / 2)
 
 
 def test_a_tiny_training_learns_and_keeps_its_best_epoch():
