@@ -12,7 +12,7 @@ from nnstudio.train import TrainConfig
 from nnstudio.train.sequences import fit_sequences, higher_cost, predict_next
 from nnstudio.train.task import Regression
 
-TINY = Spec.from_dict({"name": "tiny", "input_shape": [10, 5], "layers": [
+TINY = Spec.from_dict({"name": "tiny", "input_shape": list(SequencePreparation().input_shape), "layers": [
     {"type": "GRU", "units": 8}, {"type": "Dense", "units": 3}]})
 
 
