@@ -27,9 +27,10 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not slow"
 
+# The tests and the bench scripts are held to the same checks as the package.
 lint: $(STAMP)
-	$(BIN)/ruff check nnstudio
-	$(BIN)/mypy nnstudio
+	$(BIN)/ruff check nnstudio tests bench
+	$(BIN)/mypy nnstudio tests bench
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py

@@ -36,7 +36,7 @@ def table(letters: int = 1040, calls: int = 200, repeats: int = 3) -> list[str]:
     prep = Preparation(size=(50, 50), margin=4, crop=True)
     rows = []
     for name, image in (("50x50 greyscale letter (PIL 'L')", small), ("400x400 RGBA canvas, transparent", big)):
-        took = median_seconds(lambda: [prepare_image(image, prep) for _ in range(calls)], repeats)
+        took = median_seconds(lambda image=image: [prepare_image(image, prep) for _ in range(calls)], repeats)
         rows.append(f"| prepare_image: {name} | {calls / took:,.0f} images/s ({took / calls * 1e3:.2f} ms each) |")
     return [machine_line(), "", f"median of {repeats}; letter generation after a first call has built "
             "the font atlas (cached for the process).", "", "| measure | value |", "|---|---:|",

@@ -15,6 +15,8 @@ markdown table.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -51,7 +53,8 @@ def table(repeats: int = REPEATS, per_class: int = 25) -> list[str]:
     mlp, names = trained("letters-mlp", per_class)
     cnn, _ = trained("letters-cnn", per_class)
     letter = letter_t()
-    cases = [(f"{preset} structure", lambda p=preset: draw.draw_network(p)) for preset in preset_names()]
+    cases: list[tuple[str, Callable[[], str]]] = [
+        (f"{preset} structure", partial(draw.draw_network, preset)) for preset in preset_names()]
     cases += [
         ("letters-mlp network (2,500 inputs), trained weights", lambda: draw.draw_network(mlp, class_names=names)),
         ("letters-cnn activations for one input", lambda: draw.draw_activations(cnn, letter, class_names=names)),

@@ -341,7 +341,7 @@ Samples = list[tuple[str, Image.Image]]
 def sweep_sets(rng: np.random.Generator, per_letter: int = 8) -> dict[str, list[tuple[str, Samples]]]:
     """Clean letters with one thing changed at a time: {sweep: [(setting, samples)]}."""
     def letters(**kw) -> Samples:
-        out = []
+        out: Samples = []
         for letter in LETTERS:
             for _ in range(per_letter):
                 strokes = parse_path(MAIN[letter])

@@ -53,7 +53,7 @@ def matmul_peak(sizes=(1024, 2048), repeats: int = 5) -> tuple[float, dict[int, 
     try:
         for n in sizes:
             a, b = torch.randn(n, n), torch.randn(n, n)
-            rates[n] = 2 * n**3 / median_seconds(lambda: torch.matmul(a, b), repeats) / 1e9
+            rates[n] = 2 * n**3 / median_seconds(lambda a=a, b=b: torch.matmul(a, b), repeats) / 1e9
     finally:
         torch.set_num_threads(threads)
     return max(rates.values()), rates
@@ -84,7 +84,8 @@ def table(seconds: float = 2.0, repeats: int = 3, presets=None, sizes=(1024, 204
     """Return the markdown lines of the against-the-limit table (presets: None for all)."""
     peak, rates = matmul_peak(sizes)
     lines = [machine_line(), "",
-             f"fp32 matmul on all {os.cpu_count()} cores (median of 5): " + ", ".join(f"{n}x{n}: {r:.1f} GFLOP/s" for n, r in rates.items())
+             f"fp32 matmul on all {os.cpu_count()} cores (median of 5): "
+             + ", ".join(f"{n}x{n}: {r:.1f} GFLOP/s" for n, r in rates.items())
              + f"; peak taken as {peak:.1f} GFLOP/s.", "",
              "| preset | batch | forward MFLOP / sample | training MFLOP / sample (3x) | samples/s | GFLOP/s | "
              "of matmul peak |", "|---|---:|---:|---:|---:|---:|---:|"]

@@ -10,9 +10,12 @@ data (Python, torch, the code) is the same for both folders, so the slope
     bytes per added pixel = (peak_big - peak_small) / (pixels_big - pixels_small)
 
 is the memory the data itself costs (pixels: images x 50 x 50). float32 pixels cost 4
-bytes each before any copy; uint8 codes 1.
+bytes each before any copy; uint8 codes 1. The small folder holds more images than
+augmentation's block (train.augment.CHUNK, 2,048 images as float32): with fewer, that
+block would be smaller for the small folder only, and its growth (about 0.3 bytes a
+pixel between 2,000 and 8,000 images) would pass for a cost of the data.
 
-    python bench/memory.py [--small 2000] [--big 8000] [--source LABEL=DIR ...] [--results FILE.md]
+    python bench/memory.py [--small 3000] [--big 9000] [--repeats 3] [--source LABEL=DIR ...] [--results FILE.md]
 
 --source runs the measurement on another checkout's code (e.g. --source
 before=../nnstudio-old, a checkout of an earlier commit); the default is this checkout.
@@ -24,6 +27,7 @@ import argparse
 import json
 import os
 import subprocess
+import statistics
 import sys
 import tempfile
 from pathlib import Path
@@ -95,17 +99,23 @@ def peak_kib(command: list[str], source: Path, cwd: Path) -> int:
     return int(done.stdout.split()[-1])
 
 
-def measure(source: Path, folders: dict[int, Path], spec: Path, work: Path) -> dict[str, dict[int, int]]:
-    """Return {"read": {images: peak KiB}, "train": {images: peak KiB}} for each folder."""
-    peaks: dict[str, dict[int, int]] = {"read": {}, "train": {}}
-    for images, folder in folders.items():
-        peaks["read"][images] = peak_kib([sys.executable, "-c", READ, str(folder), str(spec)], source, work)
-        out = work / f"model-{images}"
-        train = [sys.executable, "-m", "nnstudio", "--threads", "1", "train", "--data", str(folder),
-                 "--model", str(spec), "--out", str(out), "--epochs", "1", "--batch-size", "64", "--quiet",
-                 "--overwrite"]
-        peaks["train"][images] = peak_kib(train, source, work)
-    return peaks
+def measure(source: Path, folders: dict[int, Path], spec: Path, work: Path,
+            repeats: int = 3) -> dict[str, dict[int, int]]:
+    """Return {"read": {images: peak KiB}, "train": {images: peak KiB}} for each folder, the
+    median of `repeats` fresh processes each (interleaved): one training's peak varies by
+    up to 12 MiB between identical runs (allocator and thread-pool timing), far more than
+    the data of a few thousand small images adds."""
+    runs: dict[str, dict[int, list[int]]] = {"read": {n: [] for n in folders}, "train": {n: [] for n in folders}}
+    for _ in range(repeats):
+        for images, folder in folders.items():
+            runs["read"][images].append(
+                peak_kib([sys.executable, "-c", READ, str(folder), str(spec)], source, work))
+            out = work / f"model-{images}"
+            train = [sys.executable, "-m", "nnstudio", "--threads", "1", "train", "--data", str(folder),
+                     "--model", str(spec), "--out", str(out), "--epochs", "1", "--batch-size", "64", "--quiet",
+                     "--overwrite"]
+            runs["train"][images].append(peak_kib(train, source, work))
+    return {kind: {n: int(statistics.median(v)) for n, v in peaks.items()} for kind, peaks in runs.items()}
 
 
 def slope(peaks: dict[int, int]) -> float:
@@ -114,11 +124,13 @@ def slope(peaks: dict[int, int]) -> float:
     return (peaks[big] - peaks[small]) * 1024 / ((big - small) * SIDE * SIDE)
 
 
-def table(small: int = 2000, big: int = 8000, sources: dict[str, Path] | None = None) -> list[str]:
+def table(small: int = 3000, big: int = 9000, sources: dict[str, Path] | None = None,
+          repeats: int = 3) -> list[str]:
     """Return the markdown lines of the memory table, one row per (label, source)."""
     sources = sources or {"this checkout": ROOT}
     lines = [f"{machine_line()}; images {SIDE}x{SIDE} greyscale PNG, {small:,} and {big:,} of them "
-             f"({small * SIDE * SIDE / 1e6:.1f} and {big * SIDE * SIDE / 1e6:.1f} million pixels)", "",
+             f"({small * SIDE * SIDE / 1e6:.1f} and {big * SIDE * SIDE / 1e6:.1f} million pixels); "
+             f"median of {repeats} fresh processes each", "",
              "| code | read: peak MiB small / big | read: bytes per added pixel "
              "| train 1 epoch: peak MiB small / big | train: bytes per added pixel |",
              "|---|---:|---:|---:|---:|"]
@@ -128,7 +140,7 @@ def table(small: int = 2000, big: int = 8000, sources: dict[str, Path] | None = 
         spec = work / "memory-cnn.json"
         spec.write_text(json.dumps(SPEC))
         for label, source in sources.items():
-            peaks = measure(source, folders, spec, work)
+            peaks = measure(source, folders, spec, work, repeats)
             read, train = peaks["read"], peaks["train"]
             lines.append(f"| {label} | {read[small] / 1024:.0f} / {read[big] / 1024:.0f} | {slope(read):.2f} "
                          f"| {train[small] / 1024:.0f} / {train[big] / 1024:.0f} | {slope(train):.2f} |")
@@ -142,8 +154,9 @@ def table(small: int = 2000, big: int = 8000, sources: dict[str, Path] | None = 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--small", type=int, default=2000, help="images in the small folder (default 2000)")
-    parser.add_argument("--big", type=int, default=8000, help="images in the big folder (default 8000)")
+    parser.add_argument("--small", type=int, default=3000, help="images in the small folder (default 3000)")
+    parser.add_argument("--big", type=int, default=9000, help="images in the big folder (default 9000)")
+    parser.add_argument("--repeats", type=int, default=3, help="fresh processes per figure, median taken (default 3)")
     parser.add_argument("--source", action="append", default=[], metavar="LABEL=DIR",
                         help="measure the nnstudio in DIR, labelled LABEL (repeatable; default: this checkout)")
     parser.add_argument("--results", type=Path, help=f"markdown file to write section {TITLE.split('.')[0]} into")
@@ -152,7 +165,7 @@ def main() -> None:
     for given in args.source:
         label, _, folder = given.rpartition("=")
         sources[label or folder] = Path(folder).resolve()
-    lines = table(args.small, args.big, sources or None)
+    lines = table(args.small, args.big, sources or None, args.repeats)
     print("\n".join(lines))
     if args.results is not None:
         write_section(args.results, lines, f"## {TITLE}")

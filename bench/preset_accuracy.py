@@ -86,7 +86,7 @@ def write_table(rows: list[dict], machine: str, load_before: str) -> str:
         "Seconds: the whole `train_model` call (data loading or generation, training, saving).",
         "Regenerate with `.venv/bin/python bench/preset_accuracy.py --seeds 0 1 2`.",
         "",
-        f"- date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC",
+        f"- date: {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC",
         f"- {machine}",
         f"- load average before the run: {load_before}",
         "",

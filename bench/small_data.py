@@ -106,7 +106,7 @@ def draw_sample(name: str, rng: np.random.Generator, light_on_dark: bool) -> Ima
         font = _font(int(size))
         ImageDraw.Draw(tile).text((CANVAS, CANVAS), name, fill=255, font=font, anchor="mm",
                                   stroke_width=int(rng.integers(0, 3)), stroke_fill=255)
-        tile = tile.rotate(math.degrees(-angle), resample=Image.BILINEAR)
+        tile = tile.rotate(math.degrees(-angle), resample=Image.Resampling.BILINEAR)
         tile = tile.crop((CANVAS - int(cx), CANVAS - int(cy), 2 * CANVAS - int(cx), 2 * CANVAS - int(cy)))
         img.paste(Image.new("L", img.size, ink), (0, 0), tile)
         return img

@@ -85,7 +85,8 @@ def letters_rows(per_class: int | None, target: float, cap: float, epochs: int |
     if fast.reached:
         slow_time = slow.reached[0] if slow.reached else slow.elapsed
         bound = "" if slow.reached else "at least "
-        lines += ["", f"letters-cnn reached {target:.0%} {bound}{slow_time / fast.reached[0]:.1f}x sooner than seed-cnn."]
+        lines += ["", f"letters-cnn reached {target:.0%} {bound}{slow_time / fast.reached[0]:.1f}x sooner "
+                  "than seed-cnn."]
     return lines, network, data
 
 
@@ -101,7 +102,8 @@ def digits_rows(epochs: int | None = None) -> list[str]:
     lines = [machine_line(), "",
              f"sklearn digits split by nnstudio.data: train_test_split(test_size=0.25, stratify=y, random_state=0): "
              f"{len(train)} train, {len(test)} test; pixels scaled to [0, 1] for everyone. nnstudio networks use "
-             "their preset options (validation fraction as the preset sets it; the digits presets train on the whole training part).", "",
+             "their preset options (validation fraction as the preset sets it; the digits presets train on the "
+             "whole training part).", "",
              "| model | test accuracy | fit seconds |", "|---|---:|---:|"]
     for preset in ("digits-cnn", "digits-mlp"):
         spec = spec_mod.get_preset(preset)
@@ -131,7 +133,8 @@ def digits_rows(epochs: int | None = None) -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--letters", type=int, default=None, help="letters per class (default: the dataset default, 1,000)")
+    parser.add_argument("--letters", type=int, default=None,
+                        help="letters per class (default: the dataset default, 1,000)")
     parser.add_argument("--target", type=float, default=0.99, help="validation accuracy to reach (default 0.99)")
     parser.add_argument("--cap", type=float, default=180.0, help="seconds seed-cnn may train (default 180)")
     args = parser.parse_args()

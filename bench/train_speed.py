@@ -15,6 +15,8 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+from collections.abc import Iterable
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -28,7 +30,7 @@ from nnstudio.train.loop import input_tensors
 from machine import machine_line
 
 
-def cases(letters_per_class: int, epochs: int = 2) -> list[tuple[str, object, dict]]:
+def cases(letters_per_class: int, epochs: int = 2) -> list[tuple[str, Any, dict]]:
     """Return (preset, dataset, training overrides) for the two measured settings."""
     return [
         # 10 epochs of the 200 shapes: 2,000 steps, so fit's one-off setup is not what is measured.
@@ -41,6 +43,7 @@ def cases(letters_per_class: int, epochs: int = 2) -> list[tuple[str, object, di
 def bare_loop(net, x, y, config: TrainConfig, views: bool) -> None:
     """The plain loop: randperm, batches, zero_grad, forward, loss, backward, (clip), step."""
     params = list(net.parameters())
+    opt: torch.optim.Optimizer
     if config.optimizer == "sgd":
         opt = torch.optim.SGD(params, lr=config.learning_rate, momentum=config.momentum)
     else:
@@ -51,6 +54,7 @@ def bare_loop(net, x, y, config: TrainConfig, views: bool) -> None:
     net.train()
     for _ in range(config.epochs):
         perm = torch.randperm(n, generator=gen)
+        batches: Iterable[tuple[torch.Tensor, torch.Tensor]]
         if views:
             batches = zip(x[perm].split(bs), y[perm].split(bs))
         else:

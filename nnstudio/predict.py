@@ -21,6 +21,8 @@ import torch
 
 from nnstudio.data import Dataset, Preparation, prepare_image, read_pixel_file
 from nnstudio.data.prepare import code_values
+from nnstudio.data.strokefile import is_stroke_file, parse_strokes, read_strokes
+from nnstudio.data.strokes import PathPreparation, path_sequence
 from nnstudio.errors import DataError
 from nnstudio.model import Network
 from nnstudio.store import epoch_rows, read_model_folder, save_model
@@ -194,6 +196,8 @@ class Model:
             if vector.size != self.input_size:
                 raise DataError(f"input {label}: {vector.size} values; the model takes {self.input_size}.")
             return self._finite(vector, label).reshape(shape)
+        if isinstance(self.preparation, PathPreparation):
+            return self._one_path(item, label)
         preparation = self.image_preparation(label)
         if isinstance(item, (str, Path)) and not Path(item).is_file():
             raise DataError(f"input {label}: no such image file. help: give a PNG or JPEG file, or an "
@@ -206,6 +210,26 @@ class Model:
             raise DataError(f"input {label}: the prepared image has {image.size} pixels; the model takes "
                             f"{self.input_size}. The saved preparation does not fit the spec.")
         return image.reshape(shape)
+
+    def _one_path(self, item: Any, label: str) -> np.ndarray:
+        """Return one drawing (a NAME.json file or its {"strokes": ...} object) as the
+        network's sequence, prepared as the training paths were."""
+        prep = self.preparation
+        if isinstance(item, dict):
+            strokes = parse_strokes(item, f"input {label}")
+        elif isinstance(item, (str, Path)) and is_stroke_file(item):
+            strokes = read_strokes(item)
+        else:
+            raise DataError(f"input {label}: this model reads pen paths, not images. help: give a drawing file "
+                            'NAME.json holding {"strokes": [[[x, y], ...], ...]}')
+        try:
+            x = path_sequence(strokes, prep)
+        except DataError as err:
+            raise DataError(f"input {label}: {err}") from err
+        if x.size != self.input_size:
+            raise DataError(f"input {label}: the prepared path has {x.size} values; the model takes "
+                            f"{self.input_size}. The saved preparation does not fit the spec.")
+        return x.reshape(tuple(self.spec.input_shape))
 
     def image_preparation(self, label: str = "image") -> Preparation:
         """Return how images become inputs: the saved preparation, or, for a model trained

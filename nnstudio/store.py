@@ -21,7 +21,8 @@ from safetensors import SafetensorError, safe_open
 from safetensors.torch import save as save_tensors_bytes
 
 from nnstudio.data import Preparation
-from nnstudio.errors import DataError, ModelFileError, SpecError
+from nnstudio.data.strokes import PathPreparation
+from nnstudio.errors import DataError, ModelFileError, SpecError, Where
 from nnstudio.files import sync_folder, write_atomically
 from nnstudio.model import Network, build_model
 from nnstudio.spec import Spec, num_classes
@@ -48,10 +49,11 @@ def save_model(model_dir: str | Path, network: Network, *, class_names, preparat
     spec = network.spec
     names = [str(c) for c in class_names]
     if len(names) != num_classes(spec):
-        raise ModelFileError(f"{dest}: {len(names)} class names for a network with {num_classes(spec)} outputs.")
+        raise ModelFileError(f"{len(names)} class names for a network with {num_classes(spec)} outputs.",
+                             where=Where(file=str(dest)))
     if dest.exists() and not _replaceable(dest):
-        raise ModelFileError(f"{dest}: exists and is not an nnstudio model folder; refusing to replace it. "
-                             "help: choose a new folder name.")
+        raise ModelFileError("exists and is not an nnstudio model folder; refusing to replace it.",
+                             where=Where(file=str(dest)), hint="choose a new folder name.")
     record = {"format_version": FORMAT_VERSION, "spec": spec.to_dict(), "class_names": names,
               "preparation": preparation.to_dict() if preparation is not None else None,
               "training": _json_ready(training)}
@@ -180,19 +182,20 @@ def read_model_folder(model_dir: str | Path) -> SavedModel:
     folder is missing, damaged, unsafe (pickle in place of safetensors) or inconsistent."""
     folder = Path(model_dir)
     if not folder.exists():
-        raise ModelFileError(f"{folder}: no such model folder.")
+        raise ModelFileError("no such model folder.", where=Where(file=str(folder)))
     if not folder.is_dir():
-        raise ModelFileError(f"{folder}: is a file, not a model folder (a folder with {MODEL_JSON} and {WEIGHTS}).")
+        raise ModelFileError(f"is a file, not a model folder (a folder with {MODEL_JSON} and {WEIGHTS}).",
+                             where=Where(file=str(folder)))
     json_path = folder / MODEL_JSON
     record = _read_record(json_path)
     try:
         spec = Spec.from_dict(record["spec"], source=str(json_path))
     except SpecError as err:
-        raise ModelFileError(f"{json_path}: invalid spec: {err}") from err
+        raise ModelFileError(f"invalid spec: {err}", where=Where(file=str(json_path))) from err
     names = record["class_names"]
     if not isinstance(names, list) or not all(isinstance(n, str) for n in names) or len(names) != num_classes(spec):
-        raise ModelFileError(f"{json_path}: 'class_names' must list {num_classes(spec)} names (one per output unit); "
-                             f"got {names!r}.")
+        raise ModelFileError(f"'class_names' must list {num_classes(spec)} names (one per output unit); "
+                             f"got {names!r}.", where=Where(file=str(json_path)))
     preparation = _read_preparation(record.get("preparation"), json_path)
     network = build_model(spec)
     network.load_state_dict(read_weights(folder / WEIGHTS, network.state_dict()))
@@ -204,23 +207,26 @@ def read_model_folder(model_dir: str | Path) -> SavedModel:
 
 def _read_record(json_path: Path) -> dict[str, Any]:
     if not json_path.is_file():
-        raise ModelFileError(f"{json_path}: missing; a model folder holds {MODEL_JSON} and {WEIGHTS}.")
+        raise ModelFileError(f"missing; a model folder holds {MODEL_JSON} and {WEIGHTS}.",
+                             where=Where(file=str(json_path)))
     try:
         text = json_path.read_text(encoding="utf-8")
         record = json.loads(text)
     except UnicodeDecodeError as err:
-        raise ModelFileError(f"{json_path}: not UTF-8 text ({err}).") from err
+        raise ModelFileError(f"not UTF-8 text ({err}).", where=Where(file=str(json_path))) from err
     except json.JSONDecodeError as err:
-        raise ModelFileError(f"{json_path}:{err.lineno}:{err.colno}: not valid JSON ({err.msg}).") from err
+        raise ModelFileError(f"not valid JSON ({err.msg}).",
+                             where=Where(file=str(json_path), line=err.lineno, column=err.colno)) from err
     if not isinstance(record, dict):
-        raise ModelFileError(f"{json_path}: must hold a JSON object, got {type(record).__name__}.")
+        raise ModelFileError(f"must hold a JSON object, got {type(record).__name__}.", where=Where(file=str(json_path)))
     version = record.get("format_version")
     if version != FORMAT_VERSION:
-        raise ModelFileError(f"{json_path}: format_version {version!r} is not supported; this nnstudio reads "
-                             f"format_version {FORMAT_VERSION}. help: use the nnstudio version that saved it.")
+        raise ModelFileError(f"format_version {version!r} is not supported; this nnstudio reads "
+                             f"format_version {FORMAT_VERSION}.", where=Where(file=str(json_path)), given=version,
+                             hint="use the nnstudio version that saved it.")
     missing = [k for k in ("spec", "class_names") if k not in record]
     if missing:
-        raise ModelFileError(f"{json_path}: missing field(s) {', '.join(missing)}.")
+        raise ModelFileError(f"missing field(s) {', '.join(missing)}.", where=Where(file=str(json_path)))
     return record
 
 
@@ -228,20 +234,22 @@ def _read_preparation(value: Any, json_path: Path):
     if value is None:
         return None
     try:
+        if isinstance(value, dict) and value.get("kind") == "strokes":
+            return PathPreparation.from_dict(value)  # a model of pen paths
         if isinstance(value, dict) and value.get("kind") == "sequence":
             from nnstudio.data.sequence_prep import SequencePreparation
 
             return SequencePreparation.from_dict(value)
         return Preparation.from_dict(value)
     except DataError as err:
-        raise ModelFileError(f"{json_path}: invalid 'preparation': {err}") from err
+        raise ModelFileError(f"invalid 'preparation': {err}", where=Where(file=str(json_path))) from err
 
 
 def read_weights(path: Path, expected: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     """Return the tensors of the safetensors file at path, after checking that they are
     exactly the expected ones (names, shapes, dtypes) and hold only finite numbers."""
     if not path.is_file():
-        raise ModelFileError(f"{path}: missing; the model's weights are stored there.")
+        raise ModelFileError("missing; the model's weights are stored there.", where=Where(file=str(path)))
     _check_magic(path)
     try:
         with safe_open(str(path), framework="pt", device="cpu") as f:
@@ -251,11 +259,11 @@ def read_weights(path: Path, expected: dict[str, torch.Tensor]) -> dict[str, tor
                 _check_slice(path, name, f.get_slice(name), expected[name])
             tensors = {name: f.get_tensor(name) for name in names}
     except SafetensorError as err:
-        raise ModelFileError(f"{path}: damaged safetensors file ({err}).") from err
+        raise ModelFileError(f"damaged safetensors file ({err}).", where=Where(file=str(path))) from err
     for name, tensor in sorted(tensors.items()):
         if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
-            raise ModelFileError(f"{path}: tensor '{name}' contains NaN or infinite values. "
-                                 "help: the model diverged while training; retrain with a lower learning rate.")
+            raise ModelFileError(f"tensor '{name}' contains NaN or infinite values.", where=Where(file=str(path)),
+                                 hint="the model diverged while training; retrain with a lower learning rate.")
     return tensors
 
 
@@ -273,23 +281,27 @@ def _check_magic(path: Path) -> None:
         kind = " (it looks like a zip archive, as torch.save writes)"
     else:
         kind = ""
-    raise ModelFileError(f"{path}: is not a safetensors file{kind}. nnstudio never loads pickles or torch.save "
-                         "files, because loading them can run code. help: save the model with nnstudio.")
+    raise ModelFileError(f"is not a safetensors file{kind}. nnstudio never loads pickles or torch.save "
+                         "files, because loading them can run code.", where=Where(file=str(path)),
+                         hint="save the model with nnstudio.")
 
 
 def _check_names(path: Path, names: set[str], wanted: set[str]) -> None:
     missing, extra = sorted(wanted - names), sorted(names - wanted)
     if missing:
-        raise ModelFileError(f"{path}: missing tensor(s) {', '.join(missing)} that the spec's layers need.")
+        raise ModelFileError(f"missing tensor(s) {', '.join(missing)} that the spec's layers need.",
+                             where=Where(file=str(path)))
     if extra:
-        raise ModelFileError(f"{path}: unexpected tensor(s) {', '.join(extra)} that no spec layer has.")
+        raise ModelFileError(f"unexpected tensor(s) {', '.join(extra)} that no spec layer has.",
+                             where=Where(file=str(path)))
 
 
 def _check_slice(path: Path, name: str, piece, want: torch.Tensor) -> None:
     shape = list(piece.get_shape())
     if shape != list(want.shape):
-        raise ModelFileError(f"{path}: tensor '{name}' has shape {shape}; the spec needs {list(want.shape)}.")
+        raise ModelFileError(f"tensor '{name}' has shape {shape}; the spec needs {list(want.shape)}.",
+                             where=Where(file=str(path)))
     dtype = piece.get_dtype()
     if dtype != _SAFETENSORS_DTYPES.get(want.dtype):
-        raise ModelFileError(f"{path}: tensor '{name}' has dtype {dtype}; the network needs "
-                             f"{_SAFETENSORS_DTYPES.get(want.dtype, str(want.dtype))}.")
+        raise ModelFileError(f"tensor '{name}' has dtype {dtype}; the network needs "
+                             f"{_SAFETENSORS_DTYPES.get(want.dtype, str(want.dtype))}.", where=Where(file=str(path)))

@@ -30,6 +30,7 @@ def random_model(preset: str | dict) -> Model:
     with torch.no_grad():
         for module in network.modules():
             if isinstance(module, torch.nn.modules.batchnorm._BatchNorm):
+                assert module.running_mean is not None and module.running_var is not None  # tracked by default
                 module.running_mean.copy_(torch.rand(module.running_mean.shape, generator=generator) - 0.5)
                 module.running_var.copy_(torch.rand(module.running_var.shape, generator=generator) + 0.5)
                 module.weight.copy_(torch.rand(module.weight.shape, generator=generator) + 0.5)
@@ -53,7 +54,8 @@ ODD_CNN = {"name": "odd-cnn", "input_shape": [1, 9, 9], "layers": [
     {"type": "Dense", "units": 3, "activation": "softmax"}]}
 
 
-@pytest.mark.parametrize("preset", [*preset_names(), "odd-cnn"])
+# letter-paths-gru's export (~10 s) is checked on real drawings in test_letter_paths_model.py.
+@pytest.mark.parametrize("preset", [*(n for n in preset_names() if n != "letter-paths-gru"), "odd-cnn"])
 def test_onnx_probabilities_equal_pytorch_within_1e5(preset: str) -> None:
     # digits-cnn: BatchNormalization, MaxPooling2D, Dropout; seed-cnn: LeakyReLU, pooling, Dropout.
     model = random_model(ODD_CNN if preset == "odd-cnn" else preset)

@@ -182,12 +182,26 @@ def test_a_diverging_run_is_warned_about_naming_the_learning_rate(tmp_path):
 
 
 def test_help_in_errors_names_cli_options():
-    assert cli_help("x. help: use batch_size 2 or more.") == "x. help: use batch_size (--batch-size) 2 or more."
-    assert cli_help("x. help: lower the learning rate (lr is 50) or set clip_norm.") == \
-        "x. help: lower the learning rate (lr (--lr) is 50) or set clip_norm (--clip-norm)."
-    kept = "x. help: resume it (resume, --resume) or start over (restart, --restart)."
+    assert cli_help("use batch_size 2 or more.") == "use batch_size (--batch-size) 2 or more."
+    assert cli_help("lower the learning rate (lr is 50) or set clip_norm.") == \
+        "lower the learning rate (lr (--lr) is 50) or set clip_norm (--clip-norm)."
+    kept = "resume it (resume, --resume) or start over (restart, --restart)."
     assert cli_help(kept) == kept
-    assert cli_help("the 'lr' option; no hint") == "the 'lr' option; no hint"
+
+
+def test_the_cli_names_options_in_an_errors_hint_only(tmp_path):
+    # The hint field gets the flags; the rest of the message ("The 'batch_size' option") is left as written.
+    from nnstudio.cli.root import _one_line
+    from nnstudio.errors import TrainingError, Where
+
+    error = TrainingError("The 'batch_size' option is 1.", where=Where(option="batch_size"), worded=True,
+                          given=1, hint="use batch_size 2 or more.")
+    assert _one_line(error) == "The 'batch_size' option is 1. help: use batch_size (--batch-size) 2 or more."
+    assert str(error) == "The 'batch_size' option is 1. help: use batch_size 2 or more."
+    result = run("train", "--data", "shapes", "--out", tmp_path / "m", "--resume", "--restart")
+    assert result.exit_code == 2
+    assert result.stderr.strip() == ("error: resume and restart exclude each other. help: choose one "
+                                     "(--resume or --restart).")
 
 
 def test_progress_bar_keeps_the_time_left_at_80_columns():

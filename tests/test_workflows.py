@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -28,7 +29,7 @@ def weights(model_dir: Path) -> dict[str, np.ndarray]:
 
 
 def test_an_interrupted_run_resumed_equals_an_uninterrupted_one(tmp_path: Path):
-    options = dict(epochs=4, batch_size=8, optimizer="sgd", lr=0.05, momentum=0.9, lr_decay="cosine")
+    options: dict[str, Any] = dict(epochs=4, batch_size=8, optimizer="sgd", lr=0.05, momentum=0.9, lr_decay="cosine")
     straight = tmp_path / "straight"
     train_model("shapes", out=straight, **options)
 
@@ -77,7 +78,7 @@ def test_testing_on_a_folder_with_some_of_the_classes(tmp_path: Path):
     for name in ("x", "plus"):  # a subset, in another order than the model's classes
         (tmp_path / "few" / name).mkdir(parents=True)
         pixels = ((1 - SHAPE_BITMAPS[name]) * 255).astype(np.uint8)  # dark ink on white
-        Image.fromarray(pixels).resize((50, 50), Image.NEAREST).save(tmp_path / "few" / name / "1.png")
+        Image.fromarray(pixels).resize((50, 50), Image.Resampling.NEAREST).save(tmp_path / "few" / name / "1.png")
     evaluation = evaluate_model(tmp_path / "shapes", tmp_path / "few")
     assert evaluation.samples == 2
     assert evaluation.class_names == ["square", "rhombus", "plus", "x", "line"]

@@ -64,12 +64,13 @@ def presets(details: bool) -> None:
     """List the built-in networks."""
     from nnstudio.spec import count_params, get_preset, preset_names
 
+    width = max(len(name) for name in preset_names())
     for name in preset_names():
         spec = get_preset(name)
         shape = "x".join(str(d) for d in spec.input_shape)
-        click.echo(f"{name:<12} input {shape:<8} {len(spec.layers):>2} layers {count_params(spec):>10,} params")
+        click.echo(f"{name:<{width}} input {shape:<8} {len(spec.layers):>2} layers {count_params(spec):>10,} params")
         if details:
-            click.echo(f"{'':<12} {training_text(spec.training)}")
+            click.echo(f"{'':<{width}} {training_text(spec.training)}")
 
 
 # ----------------------------------------------------------------------------- export

@@ -48,7 +48,9 @@ def _one_line(error: BaseException) -> str:
     if isinstance(error, OSError) and not isinstance(error, NnstudioError):
         where = f"{error.filename}: " if error.filename else ""
         return f"{where}{error.strerror or error}"
-    return cli_help(one_line(error))
+    if isinstance(error, NnstudioError) and error.hint:
+        return " ".join(error.with_hint(cli_help(error.hint)).split())
+    return one_line(error)
 
 
 # Library messages name Python parameters; the shell user needs the option to type.
@@ -57,19 +59,16 @@ PARAMETER_FLAGS = ("lr", "clip_norm", "batch_size", "validation", "weight_decay"
                    "skip_bad", "per_class")
 
 
-def cli_help(message: str) -> str:
-    """Return message with each Python parameter named after "help:" followed by its
-    CLI option, e.g. "use batch_size 2" -> "use batch_size (--batch-size) 2"."""
+def cli_help(hint: str) -> str:
+    """Return an error's hint with each Python parameter it names followed by its CLI
+    option, e.g. "use batch_size 2" -> "use batch_size (--batch-size) 2"."""
     import re
 
-    if "help:" not in message:
-        return message
-    head, hint = message.split("help:", 1)
     for name in PARAMETER_FLAGS:
         flag = "--" + name.replace("_", "-")
         if flag not in hint:
             hint = re.sub(rf"(?<![-\w'\"]){name}(?![-\w'\"])", f"{name} ({flag})", hint, count=1)
-    return head + "help:" + hint
+    return hint
 
 
 class WarningEcho(logging.Handler):

@@ -25,9 +25,11 @@ from nnstudio.cli.root import main
               show_default="1 on a CPU machine, one per GPU where PyTorch sees GPUs",
               help="Trainings that run at once; the others wait in a queue and start in the order they "
                    "were queued. With GPUs each run gets its own (device cuda:N).")
-@click.option("--token", metavar="TOKEN", default=None,
+@click.option("--token", metavar="TOKEN", default=None, envvar="NNSTUDIO_TOKEN", show_envvar=True,
               help="The access token every request must carry [a new random one at each start]. The printed "
-                   "address carries it; scripts send 'Authorization: Bearer TOKEN'.")
+                   "address carries it; scripts send 'Authorization: Bearer TOKEN'. Other users of this "
+                   "machine can read a command line (ps), not another user's environment: give a token "
+                   "you keep through NNSTUDIO_TOKEN.")
 @click.option("--no-token", is_flag=True,
               help="Serve without an access token: any program or user of this machine can use the studio. "
                    "Only with a loopback --host (127.0.0.1, ::1, localhost).")
@@ -48,6 +50,9 @@ def studio(ctx: click.Context, workspace: Path, host: str, port: int, no_browser
     from nnstudio.threads import use_threads
 
     if no_token and token is not None:
+        if ctx.get_parameter_source("token") == click.core.ParameterSource.ENVIRONMENT:
+            raise AccessError("NNSTUDIO_TOKEN is set and --no-token was given. help: unset NNSTUDIO_TOKEN, "
+                              "or leave out --no-token")
         raise AccessError("--token and --no-token were both given. help: choose one")
     torch_threads = ctx.find_root().params.get("threads")
     token = None if no_token else token if token is not None else new_token()

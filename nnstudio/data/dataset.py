@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from nnstudio.data.prepare import Preparation, code_values
+from nnstudio.data.strokes import PathPreparation
 from nnstudio.errors import DataError
 
 
@@ -26,7 +27,7 @@ class Dataset:
     y: np.ndarray
     class_names: list[str]
     name: str = ""
-    preparation: Preparation | None = field(default=None)
+    preparation: Preparation | PathPreparation | None = field(default=None)
     shard: tuple[int, int] | None = None
 
     def __post_init__(self) -> None:

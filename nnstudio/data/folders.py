@@ -9,6 +9,7 @@ Two layouts are accepted:
 from __future__ import annotations
 
 import logging
+import os
 import re
 from pathlib import Path
 
@@ -46,40 +47,56 @@ def class_folders(folder: Path) -> list[Path]:
 def find_images(folder: str | Path) -> tuple[list[str], list[tuple[Path, int]]]:
     """Return (sorted class names, [(image path, class index), ...]) for an image folder;
     DataError if the folder is missing, has no classes, or a class folder is empty."""
+    names, items = find_image_files(folder)
+    return names, [(Path(path), label) for path, label in items]
+
+
+def find_image_files(folder: str | Path) -> tuple[list[str], list[tuple[str, int]]]:
+    """find_images with the paths as plain strings: a Path object costs about 430 bytes,
+    a sixth of a byte per pixel of a 50x50 image, and a large folder's list of them is
+    held for as long as its pixels are read."""
     folder = Path(folder)
     if not folder.is_dir():
         raise DataError(f"{folder}: no such folder")
     subdirs = class_folders(folder)
-    per_class = {d: sorted(p for p in d.iterdir() if is_image(p)) for d in subdirs}
+    per_class = {d: _image_files(d) for d in subdirs}
     # Subfolders holding images make it the one-folder-per-class layout; then an
     # empty subfolder is a class without samples, which is an error.
     if any(per_class.values()):
-        items = []
+        items: list[tuple[str, int]] = []
         for ci, (d, files) in enumerate(per_class.items()):
             if not files:
                 raise DataError(
                     f"{d}: class folder {d.name!r} has no images; allowed suffixes: {', '.join(IMAGE_SUFFIXES)}"
                 )
             items += [(p, ci) for p in files]
-        loose = [p.name for p in folder.iterdir() if is_image(p)]
+        loose = _image_files(folder)
         if loose:
-            log.warning("%s: ignoring %d image(s) next to the class folders, e.g. %s", folder, len(loose), loose[0])
+            log.warning("%s: ignoring %d image(s) next to the class folders, e.g. %s", folder, len(loose),
+                        os.path.basename(loose[0]))
         return [d.name for d in subdirs], items
-    files = sorted(p for p in folder.iterdir() if is_image(p))
+    files = _image_files(folder)
     if not files:
         raise DataError(f"{folder}: no classes found; accepted layouts: {_LAYOUTS}")
     labels = []
     for p in files:
-        m = re.match(r"([^_]+)_", p.name)
+        m = re.match(r"([^_]+)_", os.path.basename(p))
         if m is None:
             raise DataError(
-                f"{p}: cannot tell the class from the name {p.name!r}; "
+                f"{p}: cannot tell the class from the name {os.path.basename(p)!r}; "
                 f"accepted layouts: {_LAYOUTS}"
             )
         labels.append(m.group(1))
     names = sorted(set(labels))
     index = {n: i for i, n in enumerate(names)}
     return names, [(p, index[lab]) for p, lab in zip(files, labels)]
+
+
+def _image_files(folder: Path) -> list[str]:
+    """The paths of folder's image files (is_image's rule), sorted, as strings."""
+    with os.scandir(folder) as entries:
+        return sorted(e.path for e in entries if e.is_file() and not e.name.startswith(".")
+                      and os.path.splitext(e.name)[1].lower() in IMAGE_SUFFIXES)
 
 
 # Images smaller than this are grids (the course's 5x5 shapes): used as they are, since
@@ -112,7 +129,7 @@ def _common_size(sizes: set[tuple[int, int]]) -> tuple[int, int]:
     return next(iter(sizes)) if len(sizes) == 1 else DEFAULT_FOLDER_SIZE
 
 
-def _image_size(path: Path) -> tuple[int, int]:
+def _image_size(path: str | Path) -> tuple[int, int]:
     """(H, W) read from the file header only."""
     try:
         with Image.open(path) as img:
@@ -145,7 +162,7 @@ def read_folder(folder: str | Path, *, size: tuple[int, int] | None = None, skip
     every header is read, so all processes agree on the size) and the Dataset is that
     shard, with the labels of all images. per_class keeps the first per_class images of
     each class (before a shard is taken, so every process keeps the same ones)."""
-    names, items = find_images(folder)
+    names, items = find_image_files(folder)
     shard = check_shard(shard, f"{folder}")
     # Chosen before reading (only those are opened), unless bad images are skipped: then
     # the first good ones of each class are kept, as take_per_class does after reading.
@@ -180,9 +197,10 @@ def read_folder(folder: str | Path, *, size: tuple[int, int] | None = None, skip
     return dataset, [f"{path}: {why}" for path, why in bad.items()]
 
 
-def _read_headers(items: list[tuple[Path, int]]) -> tuple[set[tuple[int, int]], dict[Path, str]]:
+def _read_headers(items: list[tuple[str, int]]) -> tuple[set[tuple[int, int]], dict[str, str]]:
     """Return (the sizes (H, W) the images' headers give, {path: why} for unreadable ones)."""
-    sizes, bad = set(), {}
+    sizes: set[tuple[int, int]] = set()
+    bad: dict[str, str] = {}
     for path, _ in items:
         try:
             sizes.add(_image_size(path))
@@ -191,7 +209,7 @@ def _read_headers(items: list[tuple[Path, int]]) -> tuple[set[tuple[int, int]], 
     return sizes, bad
 
 
-def _read_codes(items: list[tuple[Path, int]], prep: Preparation, bad: dict[Path, str]) -> np.ndarray:
+def _read_codes(items: list[tuple[str, int]], prep: Preparation, bad: dict[str, str]) -> np.ndarray:
     """Return uint8 (n, 1, H, W) codes of the items prepared by prep, filled image by image
     (never a float copy of the set); images found bad are added to `bad`, their rows left unset."""
     x = np.empty((len(items), 1, *prep.size), dtype=np.uint8)
@@ -205,7 +223,7 @@ def _read_codes(items: list[tuple[Path, int]], prep: Preparation, bad: dict[Path
     return x
 
 
-def _first_per_class(items: list[tuple[Path, int]], per_class: int) -> list[tuple[Path, int]]:
+def _first_per_class(items: list[tuple[str, int]], per_class: int) -> list[tuple[str, int]]:
     """Return the first per_class items of each class, in their order (take_per_class's rule)."""
     per_class = check_per_class(per_class)
     seen: dict[int, int] = {}
@@ -226,12 +244,12 @@ def _compact(x: np.ndarray, keep: list[int]) -> np.ndarray:
     return x[:len(keep)]
 
 
-def _reason(path: Path, error: DataError) -> str:
+def _reason(path: str | Path, error: DataError) -> str:
     text = str(error)
     return text[len(str(path)) + 2:] if text.startswith(f"{path}: ") else text
 
 
-def _bad_message(folder: Path, bad: dict[Path, str], total: int, sharded: bool = False) -> str:
+def _bad_message(folder: Path, bad: dict[str, str], total: int, sharded: bool = False) -> str:
     shown = [f"{_relative(p, folder)} ({why})" for p, why in list(bad.items())[:20]]
     more = f"; and {len(bad) - 20} more" if len(bad) > 20 else ""
     if sharded:
@@ -243,9 +261,9 @@ def _bad_message(folder: Path, bad: dict[Path, str], total: int, sharded: bool =
             "help: fix or remove them, or pass --skip-bad (skip_bad=True) to train without them.")
 
 
-def _relative(path: Path, folder: Path) -> str:
+def _relative(path: str, folder: Path) -> str:
     try:
-        return str(path.relative_to(folder))
+        return str(Path(path).relative_to(folder))
     except ValueError:
         return str(path)
 

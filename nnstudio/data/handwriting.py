@@ -9,9 +9,11 @@ fall short, wobble along their length, the letter slants, rotates, squashes or
 stretches, small strokes are sometimes left out or added, and a round pen from a
 hairline to a marker draws it, antialiased (drawn at 4x, then area-averaged down).
 
-The drawing is returned as a picture (ink bright on black); the letters dataset passes
-it, sometimes dark on light or on a transparent canvas, through `prepare_image` like
-every other input. Same generator state, same drawing.
+`hand_strokes` gives the varied strokes themselves (pen paths, before any pen draws
+them), for the letter-paths dataset. The drawing is returned as a picture (ink bright
+on black); the letters dataset passes it, sometimes dark on light or on a transparent
+canvas, through `prepare_image` like every other input. Same generator state, same
+drawing.
 """
 
 from __future__ import annotations
@@ -54,6 +56,17 @@ HAND_STYLE = HandStyle()
 def hand_letter(letter: str, rng: np.random.Generator, style: HandStyle = HAND_STYLE) -> np.ndarray:
     """Return one handwritten `letter` as a float32 (H, W) picture in [0, 1], ink bright,
     with a few pixels of empty border."""
+    kept = hand_strokes(letter, rng, style)
+    pen = float(np.exp(rng.uniform(*np.log(style.pen))))
+    height = float(np.exp(rng.uniform(*np.log(style.height))))
+    pressure = [_pressure(len(s), rng) for s in kept] if rng.random() < style.pressure else None
+    return render_strokes(kept, height, pen, pressure)
+
+
+def hand_strokes(letter: str, rng: np.random.Generator, style: HandStyle = HAND_STYLE) -> list[Stroke]:
+    """Return one handwritten `letter` as the pen paths that draw it, before any pen
+    touches paper: (k, 2) arrays of points (x, y), y down, about one unit high, centered
+    on the origin, in the order and direction the form gives them."""
     forms = FORMS[letter]
     strokes, optional = forms[int(rng.integers(len(forms)))]
     kept = [s for s, opt in zip(strokes, optional) if not (opt and rng.random() < style.drop)]
@@ -64,11 +77,7 @@ def hand_letter(letter: str, rng: np.random.Generator, style: HandStyle = HAND_S
         kept.append(_tick(kept, rng))
     if rng.random() < style.hook:
         kept = _hook(kept, rng)
-    kept = _transform(kept, rng, style)
-    pen = float(np.exp(rng.uniform(*np.log(style.pen))))
-    height = float(np.exp(rng.uniform(*np.log(style.height))))
-    pressure = [_pressure(len(s), rng) for s in kept] if rng.random() < style.pressure else None
-    return render_strokes(kept, height, pen, pressure)
+    return _transform(kept, rng, style)
 
 
 def _pressure(n: int, rng: np.random.Generator) -> np.ndarray:

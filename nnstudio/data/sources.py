@@ -7,7 +7,9 @@ from pathlib import Path
 from nnstudio.data.dataset import Dataset, take_per_class
 from nnstudio.errors import DataError
 
-DATASET_NAMES = ("shapes", "letters", "digits", "mnist")  # images
+IMAGE_DATASET_NAMES = ("shapes", "letters", "digits", "mnist")
+PATH_DATASET_NAMES = ("letter-paths",)  # pen paths (data.strokes), not pictures
+DATASET_NAMES = IMAGE_DATASET_NAMES + PATH_DATASET_NAMES
 SEQUENCE_NAMES = ("sequences",)  # integer sequences and their next terms (data.sequences)
 PARTS = ("train", "test", "unseen")
 TRAINING_FILE_SUFFIXES = (".dat", ".txt")
@@ -53,6 +55,13 @@ def load_dataset(source: str | Path, part: str = "train", *, size: tuple[int, in
 def _builtin(name: str, part: str, *, size, per_class, seed) -> Dataset:
     if part == "unseen" and name != "letters":
         raise DataError(f"part 'unseen' exists only for the letters dataset, not for {name!r}")
+    if name == "letter-paths":
+        if size is not None:
+            raise DataError(f"the letter-paths dataset holds pen paths, not images; got size {tuple(size)}. "
+                            "help: leave size out")
+        from nnstudio.data.letter_paths import load_letter_paths
+
+        return load_letter_paths(part, per_class=per_class, seed=seed)
     if name == "letters":
         from nnstudio.data.letters import load_letters
 

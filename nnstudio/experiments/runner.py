@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from nnstudio.errors import TrainingError
+from nnstudio.errors import DivergenceError
 
 SEEDS = 3  # runs per setting in a full experiment; --quick uses one
 
@@ -179,9 +179,7 @@ def train_once(spec: Mapping[str, Any], train: Any, held: Any, *, seed: int, kee
     diverged = False
     try:
         fit(network, train, config, callbacks=[held_out, recorder])
-    except TrainingError as error:
-        if "diverged" not in str(error):
-            raise
+    except DivergenceError:
         # a diverging setting is a result here (too high a learning rate), not a failure
         diverged = True
         held_out.loss.append(math.inf)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import torch
+import torch.distributed as dist
 import torch.nn.functional as F
 from torch import nn
 
@@ -54,13 +55,34 @@ def shared_dropout(x: torch.Tensor, rate: float, share: BatchShare) -> torch.Ten
     return x * mask[share.positions]
 
 
+class _SumOverProcesses(torch.autograd.Function):
+    """The sum of a tensor over the processes, differentiable: the gradient that reaches
+    each process's share is the sum of every process's gradient of that sum."""
+
+    @staticmethod
+    def forward(ctx: Any, x: torch.Tensor, group: Any) -> torch.Tensor:
+        ctx.group = group
+        total = x.clone()
+        dist.all_reduce(total, op=dist.ReduceOp.SUM, group=group)
+        return total
+
+    @staticmethod
+    def backward(ctx: Any, grad: torch.Tensor) -> tuple[torch.Tensor, None]:
+        total = grad.clone()
+        dist.all_reduce(total, op=dist.ReduceOp.SUM, group=ctx.group)
+        return total, None
+
+
+def all_reduce(x: torch.Tensor, group: Any = None) -> torch.Tensor:
+    """x summed over the processes of group, with gradients flowing back to every share."""
+    return _SumOverProcesses.apply(x, group)
+
+
 def shared_batch_norm(module: nn.modules.batchnorm._BatchNorm, x: torch.Tensor,
                       share: BatchShare) -> torch.Tensor:
     """Training-mode batch normalization with the mean and variance of the whole batch
     (x is this process's share, (b, C) or (b, C, H, W)); updates the running statistics
     as nn.BatchNorm does."""
-    from torch.distributed.nn.functional import all_reduce
-
     dims = [0, *range(2, x.dim())]
     shape = [1, -1] + [1] * (x.dim() - 2)
     per_channel = x.numel() // max(x.shape[1], 1)

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from nnstudio.errors import SpecError
+from nnstudio.errors import _UNSET, SpecError, Where
 
 # Limits that catch typos such as an extra zero or two, long before torch tries to
 # allocate gigabytes.
@@ -61,24 +61,23 @@ def pooling_fields() -> dict[str, Field]:
     return {"pool_size": pair_field([2, 2]), "strides": pair_field(None), "padding": Field("padding", "valid")}
 
 
-def spec_error(where: str, what: str, allowed: str | None = None, help: str | None = None) -> SpecError:
-    """Return a SpecError in the one message template: ``where: what; allowed: ... (help: ...)``."""
-    message = f"{where}: {what}" if where else what
-    if allowed:
-        message += f"; allowed: {allowed}"
-    if help:
-        message += f" (help: {help})"
-    return SpecError(message)
+def spec_error(where: Where | str, what: str, allowed: str | None = None, help: str | None = None,
+               given: Any = _UNSET) -> SpecError:
+    """Return a SpecError in the one message template: ``where: what; allowed: ... (help: ...)``.
+    A `where` given as text is a file's path, or "spec" for a spec that is not in a file."""
+    if isinstance(where, str):
+        where = source_where(where)
+    return SpecError(what, where=where, given=given, allowed=allowed, hint=help)
 
 
-def layer_where(source: str, index: int, type_: str | None = None, field: str | None = None) -> str:
-    """Return the WHERE part of a message, e.g. ``net.json: layer 3 (Conv2D), field 'strides'``."""
-    where = f"{source}: layer {index}" if source else f"layer {index}"
-    if type_:
-        where += f" ({type_})"
-    if field:
-        where += f", field '{field}'"
-    return where
+def source_where(source: str) -> Where:
+    """Return the Where of a spec's `source` (a path, or "" / "spec" for a spec given as data)."""
+    return Where(subject="spec") if source in ("", "spec") else Where(file=source)
+
+
+def layer_where(source: str, index: int, type_: str | None = None, field: str | None = None) -> Where:
+    """Return the WHERE of a message, e.g. ``net.json: layer 3 (Conv2D), field 'strides'``."""
+    return Where(file=source or None, layer=index, layer_type=type_, field=field)
 
 
 def suggest(word: str, choices: Sequence[str]) -> str | None:
@@ -133,54 +132,58 @@ def allowed_values(field: Field) -> str:
     return f"a number >= {field.low:g}{high}"
 
 
-def check_value(value: Any, field: Field, where: str) -> Any:
+def check_value(value: Any, field: Field, where: Where) -> Any:
     """Return the normalized value of one field, or raise SpecError."""
     kind = field.kind
     if kind == "bool":
         if not isinstance(value, bool):
-            raise spec_error(where, f"expected true or false, got {describe(value)}", allowed_values(field))
+            raise spec_error(where, f"expected true or false, got {describe(value)}", allowed_values(field),
+                             given=value)
         return value
     if kind in ("activation", "padding"):
         return _check_choice(value, field, where)
     if kind == "pair":
         return _check_pair(value, field, where)
     if kind == "int" and not is_int(value):
-        raise spec_error(where, f"expected an integer, got {describe(value)}", allowed_values(field))
+        raise spec_error(where, f"expected an integer, got {describe(value)}", allowed_values(field), given=value)
     if kind == "number" and not is_number(value):
-        raise spec_error(where, f"expected a finite number, got {describe(value)}", allowed_values(field))
+        raise spec_error(where, f"expected a finite number, got {describe(value)}", allowed_values(field),
+                         given=value)
     _check_range(value, field, where)
     return int(value) if kind == "int" else float(value)
 
 
-def _check_range(value: Any, field: Field, where: str) -> None:
+def _check_range(value: Any, field: Field, where: Where) -> None:
     too_low = field.low is not None and value < field.low
     too_high = field.high is not None and (value >= field.high if field.high_open else value > field.high)
     if too_low or too_high:
-        raise spec_error(where, f"{value!r} is out of range", allowed_values(field))
+        raise spec_error(where, f"{value!r} is out of range", allowed_values(field), given=value)
 
 
-def _check_choice(value: Any, field: Field, where: str) -> str:
+def _check_choice(value: Any, field: Field, where: Where) -> str:
     choices = choices_of(field)
     if field.kind == "activation" and value is None and "linear" in choices:
         return "linear"  # Keras' activation=None
     if not isinstance(value, str):
-        raise spec_error(where, f"expected a name, got {describe(value)}", allowed_values(field))
+        raise spec_error(where, f"expected a name, got {describe(value)}", allowed_values(field), given=value)
     if value.lower() in choices:
         return value.lower()
     hint = suggest(value, choices)
     raise spec_error(where, f"unknown value {value!r}", allowed_values(field),
-                     f"did you mean {hint!r}?" if hint else None)
+                     f"did you mean {hint!r}?" if hint else None, given=value)
 
 
-def _check_pair(value: Any, field: Field, where: str) -> list[int]:
+def _check_pair(value: Any, field: Field, where: Where) -> list[int]:
     if is_int(value):
         pair = [value, value]
     elif isinstance(value, Sequence) and not isinstance(value, str) and len(value) == 2:
         pair = list(value)
     else:
-        raise spec_error(where, f"expected an integer or a [height, width] pair, got {value!r}", allowed_values(field))
+        raise spec_error(where, f"expected an integer or a [height, width] pair, got {value!r}",
+                         allowed_values(field), given=value)
     for item in pair:
         if not is_int(item):
-            raise spec_error(where, f"expected integers, got {describe(item)} in {value!r}", allowed_values(field))
+            raise spec_error(where, f"expected integers, got {describe(item)} in {value!r}", allowed_values(field),
+                             given=value)
         _check_range(item, field, where)
     return [int(v) for v in pair]

@@ -23,7 +23,8 @@ from nnstudio.spec.netspec import Spec, num_classes, with_classes, with_input_sh
 from nnstudio.spec.presets import conv_bn_relu, get_preset
 from nnstudio.spec.shapes import count_params
 
-DEFAULT_PRESETS = {"shapes": "shapes-mlp", "letters": "letters-cnn", "digits": "digits-cnn", "mnist": "mnist-cnn"}
+DEFAULT_PRESETS = {"shapes": "shapes-mlp", "letters": "letters-cnn", "digits": "digits-cnn", "mnist": "mnist-cnn",
+                   "letter-paths": "letter-paths-gru"}
 IMAGE_PRESET = "letters-cnn"  # image folders of SMALL_DATA images or more
 VECTOR_PRESET = "letters-mlp"  # training files and other flat vectors, SMALL_DATA lines or more
 VECTOR_PRESETS = ("shapes-mlp", "digits-mlp", "letters-mlp")

@@ -6,6 +6,7 @@ import json
 from collections.abc import Mapping
 from pathlib import Path
 
+from nnstudio.errors import Where
 from nnstudio.spec.netspec import Spec
 from nnstudio.spec.presets import PRESETS, get_preset, preset_names
 from nnstudio.spec.schema import describe, spec_error, suggest
@@ -35,6 +36,7 @@ def load_spec(ref: str | Path | Mapping | Spec) -> Spec:
             "no such preset or .json file",
             f"a preset ({', '.join(preset_names())}) or a path to a spec .json file",
             f"did you mean {hint!r}?" if hint else None,
+            given=str(ref),
         )
     raise spec_error(
         "spec", f"cannot read a spec from {describe(ref)}", "a preset name, a .json path, a dict or a Spec"
@@ -54,7 +56,8 @@ def read_spec_file(path: str | Path) -> Spec:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
-        raise spec_error(f"{path}:{error.lineno}:{error.colno}", f"malformed JSON: {error.msg}") from None
+        raise spec_error(Where(file=str(path), line=error.lineno, column=error.colno),
+                         f"malformed JSON: {error.msg}") from None
     if isinstance(data, dict) and "layers" not in data and isinstance(data.get("spec"), dict):
         data = data["spec"]  # a saved model's model.json
     if isinstance(data, dict) and "name" not in data:

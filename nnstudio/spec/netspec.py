@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from nnstudio.errors import Where
 from nnstudio.spec.schema import describe, is_int, normalize_layer, spec_error
 from nnstudio.spec.shapes import check_input_shape, infer_shapes, walk_layers
 
@@ -65,14 +66,14 @@ _ALLOWED = {
 }
 
 
-def _top_where(prefix: str, key: str) -> str:
-    return f"{prefix}, field '{key}'" if prefix else f"spec field '{key}'"
+def _top_where(prefix: str, key: str) -> Where:
+    return Where(file=prefix, field=key) if prefix else Where(subject="spec", field=key)
 
 
 def _normalize(name: Any, input_shape: Any, layers: Any, training: Any, prefix: str) -> tuple:
     """Return (name, input_shape, layers, training) checked and normalized, or raise SpecError."""
     if not isinstance(name, str) or not name:
-        raise spec_error(_top_where(prefix, "name"), f"got {describe(name)}", _ALLOWED["name"])
+        raise spec_error(_top_where(prefix, "name"), f"got {describe(name)}", _ALLOWED["name"], given=name)
     shape = check_input_shape(input_shape, _top_where(prefix, "input_shape"))
     if isinstance(layers, (str, bytes, Mapping)) or not isinstance(layers, Sequence) or not layers:
         raise spec_error(
@@ -80,6 +81,7 @@ def _normalize(name: Any, input_shape: Any, layers: Any, training: Any, prefix: 
             f"got {describe(layers) if not isinstance(layers, Sequence) else 'an empty list'}",
             _ALLOWED["layers"],
             "a classifier needs at least one Dense layer with one unit per class",
+            given=layers,
         )
     normalized = tuple(normalize_layer(layer, index, prefix) for index, layer in enumerate(layers))
     walk_layers(shape, normalized, prefix)
@@ -99,7 +101,8 @@ def _normalize_training(training: Any, prefix: str) -> dict:
         if not isinstance(key, str):
             raise spec_error(where, f"option names must be strings, got {describe(key)}", _ALLOWED["training"])
         if value is not None and not isinstance(value, (bool, int, float, str)):
-            raise spec_error(f"{where}, option '{key}'", f"got {describe(value)}", "a number, string, boolean or null")
+            raise spec_error(where.at(option=key), f"got {describe(value)}", "a number, string, boolean or null",
+                             given=value)
         result[key] = value
     return result
 
@@ -115,7 +118,7 @@ def with_classes(spec: Spec, n: int) -> Spec:
     if not dense:
         raise spec_error(f"spec {spec.name!r}", "has no Dense layer to resize", "a spec ending with Dense")
     if not is_int(n) or n < 1:
-        raise spec_error(f"spec {spec.name!r}", f"number of classes {n!r} is not a positive integer")
+        raise spec_error(f"spec {spec.name!r}", f"number of classes {n!r} is not a positive integer", given=n)
     layers = [dict(layer) for layer in spec.layers]
     layers[dense[-1]]["units"] = int(n)
     return replace(spec, layers=tuple(layers))

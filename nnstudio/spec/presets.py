@@ -126,6 +126,16 @@ PRESETS: dict[str, dict] = {
         "training": {"optimizer": "adam", "lr": 0.002, "batch_size": 64, "epochs": 8, "lr_decay": "cosine",
                      "validation": 0.0},
     },
+    # Letters as pen paths: 64 points of (x, y, dx, dy, stroke start) in the canonical
+    # stroke order and direction of data.strokes, read by one GRU whose last state feeds
+    # the softmax. Measured on held-out Hershey and hand-typed drawings in bench/RESULTS.md.
+    "letter-paths-gru": {
+        "name": "letter-paths-gru",
+        "input_shape": [64, 5],
+        "layers": [{"type": "GRU", "units": 128}, _dense(26, "softmax")],
+        "training": {"optimizer": "adam", "lr": 0.003, "batch_size": 64, "epochs": 12, "lr_decay": "cosine",
+                     "clip_norm": 1.0, "validation": 0.05},
+    },
     # The course's sample CNN, kept as it was for comparison.
     "seed-cnn": {
         "name": "seed-cnn",

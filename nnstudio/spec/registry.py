@@ -16,6 +16,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from nnstudio.errors import Where
 from nnstudio.spec.fields import (
     LEAKY_RELU_LAYER_SLOPE,
     LEAKY_SLOPE,
@@ -31,7 +32,7 @@ from nnstudio.spec.fields import (
 
 Shape = tuple[int, ...]
 # (layer, input shape, where) -> (output shape, Keras params, trainable params)
-ShapeRule = Callable[[dict, Shape, str], tuple[Shape, int, int]]
+ShapeRule = Callable[[dict, Shape, Where], tuple[Shape, int, int]]
 
 INPUT_KINDS = {1: "vector", 2: "sequence", 3: "image"}  # by the number of dimensions
 RECURRENT_GATES = {"SimpleRNN": 1, "LSTM": 4, "GRU": 3}
@@ -65,23 +66,24 @@ def same_padding(size: int, kernel: int, stride: int) -> tuple[int, int]:
     return total // 2, total - total // 2
 
 
-def _dense(layer: dict, shape: Shape, where: str) -> tuple[Shape, int, int]:
+def _dense(layer: dict, shape: Shape, where: Where) -> tuple[Shape, int, int]:
     units = layer["units"]
     params = shape[0] * units + (units if layer["use_bias"] else 0)
     return (units,), params, params
 
 
-def _windowed(layer: dict, shape: Shape, where: str) -> tuple[Shape, int, int]:
+def _windowed(layer: dict, shape: Shape, where: Where) -> tuple[Shape, int, int]:
     kind = layer["type"]
     name = "kernel_size" if kind == "Conv2D" else "pool_size"
     window, strides, padding = layer[name], layer["strides"], layer["padding"]
     channels, height, width = shape
     if padding == "valid" and (window[0] > height or window[1] > width):
         raise spec_error(
-            f"{where}, field '{name}'",
+            where.at(field=name),
             f"{format_size(window)} is bigger than its input {height}x{width}",
             f"at most {height}x{width} with padding 'valid'",
             f"use padding 'same' or a smaller {'kernel' if kind == 'Conv2D' else 'pool'}",
+            given=list(window),
         )
     out_h = output_size(height, window[0], strides[0], padding)
     out_w = output_size(width, window[1], strides[1], padding)
@@ -92,20 +94,20 @@ def _windowed(layer: dict, shape: Shape, where: str) -> tuple[Shape, int, int]:
     return (filters, out_h, out_w), params, params
 
 
-def _flatten(layer: dict, shape: Shape, where: str) -> tuple[Shape, int, int]:
+def _flatten(layer: dict, shape: Shape, where: Where) -> tuple[Shape, int, int]:
     return (math.prod(shape),), 0, 0
 
 
-def _batch_norm(layer: dict, shape: Shape, where: str) -> tuple[Shape, int, int]:
+def _batch_norm(layer: dict, shape: Shape, where: Where) -> tuple[Shape, int, int]:
     channels = shape[0]  # channels-first: features of a vector, channels of an image
     return shape, 4 * channels, 2 * channels
 
 
-def _same(layer: dict, shape: Shape, where: str) -> tuple[Shape, int, int]:
+def _same(layer: dict, shape: Shape, where: Where) -> tuple[Shape, int, int]:
     return shape, 0, 0
 
 
-def _recurrent(layer: dict, shape: Shape, where: str) -> tuple[Shape, int, int]:
+def _recurrent(layer: dict, shape: Shape, where: Where) -> tuple[Shape, int, int]:
     steps, features = shape
     units = layer["units"]
     params = RECURRENT_GATES[layer["type"]] * (features * units + units * units + 2 * units)
@@ -164,7 +166,7 @@ _WANTS = {
 }
 
 
-def layer_output(layer: dict, shape: Shape, where: str) -> tuple[Shape, int, int]:
+def layer_output(layer: dict, shape: Shape, where: Where) -> tuple[Shape, int, int]:
     """Return (output shape, Keras params, trainable params) of one normalized layer applied to `shape`."""
     kind = LAYERS[layer["type"]]
     given = INPUT_KINDS.get(len(shape), f"{len(shape)}-D")

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from nnstudio.errors import Where
+
 from nnstudio.spec.fields import (  # noqa: F401 - the vocabulary's names, re-exported
     ACTIVATIONS,
     LEAKY_RELU_LAYER_SLOPE,
@@ -42,7 +44,8 @@ def normalize_layer(raw: Any, index: int, source: str = "") -> dict:
     """
     where = layer_where(source, index)
     if not isinstance(raw, Mapping):
-        raise spec_error(where, f"a layer must be an object like {{\"type\": \"Dense\", ...}}, got {describe(raw)}")
+        raise spec_error(where, f"a layer must be an object like {{\"type\": \"Dense\", ...}}, got {describe(raw)}",
+                         given=raw)
     type_ = _layer_type(raw.get("type"), where)
     fields = LAYER_FIELDS[type_]
     given = _apply_aliases(raw, type_, layer_where(source, index, type_))
@@ -56,6 +59,7 @@ def normalize_layer(raw: Any, index: int, source: str = "") -> dict:
                 f"unknown field {name!r}",
                 allowed,
                 f"did you mean {hint!r}?" if hint else None,
+                given=name,
             )
     for name, field in fields.items():
         field_where = layer_where(source, index, type_, name)
@@ -70,21 +74,22 @@ def normalize_layer(raw: Any, index: int, source: str = "") -> dict:
     return layer
 
 
-def _layer_type(type_: Any, where: str) -> str:
+def _layer_type(type_: Any, where: Where) -> str:
     allowed = ", ".join(LAYER_TYPES)
     if type_ is None:
         raise spec_error(where, "missing field 'type'", allowed)
     if not isinstance(type_, str):
-        raise spec_error(where, f"layer type must be a string, got {describe(type_)}", allowed)
+        raise spec_error(where, f"layer type must be a string, got {describe(type_)}", allowed, given=type_)
     if type_ in LAYER_FIELDS:
         return type_
     if type_ in TYPE_ALIASES:
         return TYPE_ALIASES[type_]
     hint = suggest(type_, list(LAYER_TYPES) + list(TYPE_ALIASES))
-    raise spec_error(where, f"unknown layer type {type_!r}", allowed, f"did you mean {hint!r}?" if hint else None)
+    raise spec_error(where, f"unknown layer type {type_!r}", allowed,
+                     f"did you mean {hint!r}?" if hint else None, given=type_)
 
 
-def _apply_aliases(raw: Mapping, type_: str, where: str) -> dict:
+def _apply_aliases(raw: Mapping, type_: str, where: Where) -> dict:
     given = dict(raw)
     for alias, name in FIELD_ALIASES.get(type_, {}).items():
         if alias in given:

@@ -11,7 +11,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from nnstudio.spec.fields import MAX_ELEMENTS, MAX_PARAMS, MAX_SIZE, describe, is_int, layer_where, spec_error
+from nnstudio.errors import Where
+from nnstudio.spec.fields import (
+    MAX_ELEMENTS,
+    MAX_PARAMS,
+    MAX_SIZE,
+    describe,
+    is_int,
+    layer_where,
+    source_where,
+    spec_error,
+)
 from nnstudio.spec.registry import layer_output, output_size, same_padding  # noqa: F401 - re-exported
 
 
@@ -52,10 +62,11 @@ def walk_layers(input_shape: Sequence[int], layers: Sequence[dict], source: str 
         where = layer_where(source, index, layer["type"])
         if layer.get("activation") == "softmax" and index != len(layers) - 1:
             raise spec_error(
-                f"{where}, field 'activation'",
+                where.at(field="activation"),
                 "'softmax' is only allowed in the last layer",
                 "linear, relu, leaky_relu, sigmoid, tanh",
                 "use 'relu' here; softmax turns the final outputs into probabilities",
+                given="softmax",
             )
         out, params, trainable = layer_output(layer, shape, where)
         count = math.prod(out)
@@ -70,7 +81,7 @@ def walk_layers(input_shape: Sequence[int], layers: Sequence[dict], source: str 
         infos.append(LayerInfo(index, layer["type"], out, params, dict(layer), shape, trainable))
         shape = out
     if len(shape) != 1:
-        last = layer_where(source, len(layers) - 1, layers[-1]["type"]) if layers else source
+        last = layer_where(source, len(layers) - 1, layers[-1]["type"]) if layers else source_where(source)
         raise spec_error(
             last,
             f"the network ends with shape {list(shape)}",
@@ -79,7 +90,7 @@ def walk_layers(input_shape: Sequence[int], layers: Sequence[dict], source: str 
         )
     if total > MAX_PARAMS:
         raise spec_error(
-            source or "spec",
+            source_where(source),
             f"the network has {total:,} parameters",
             f"at most {MAX_PARAMS:,}",
             "use fewer units or shrink the maps before Flatten",
@@ -87,20 +98,22 @@ def walk_layers(input_shape: Sequence[int], layers: Sequence[dict], source: str 
     return infos
 
 
-def check_input_shape(shape: Any, where: str) -> tuple[int, ...]:
+def check_input_shape(shape: Any, where: Where | str) -> tuple[int, ...]:
     """Return `shape` as a tuple of ints, or raise SpecError unless it is [D] or [C, H, W]."""
     allowed = (f"[D] for vectors, [steps, features] for sequences or [channels, height, width] for images, "
                f"integers from 1 to {MAX_SIZE:,}")
     if isinstance(shape, (str, bytes)) or not isinstance(shape, Sequence):
-        raise spec_error(where, f"expected a list of sizes, got {describe(shape)}", allowed)
+        raise spec_error(where, f"expected a list of sizes, got {describe(shape)}", allowed, given=shape)
     if len(shape) not in (1, 2, 3):
-        raise spec_error(where, f"{list(shape)} has {len(shape)} dimensions", allowed)
+        raise spec_error(where, f"{list(shape)} has {len(shape)} dimensions", allowed, given=shape)
     for size in shape:
         if not is_int(size):
-            raise spec_error(where, f"expected integer sizes, got {describe(size)} in {list(shape)}", allowed)
+            raise spec_error(where, f"expected integer sizes, got {describe(size)} in {list(shape)}", allowed,
+                             given=shape)
         if not 1 <= size <= MAX_SIZE:
-            raise spec_error(where, f"size {size} in {list(shape)} is out of range", allowed)
+            raise spec_error(where, f"size {size} in {list(shape)} is out of range", allowed, given=shape)
     result = tuple(int(s) for s in shape)
     if math.prod(result) > MAX_ELEMENTS:
-        raise spec_error(where, f"{list(result)} holds {math.prod(result):,} values", f"at most {MAX_ELEMENTS:,}")
+        raise spec_error(where, f"{list(result)} holds {math.prod(result):,} values", f"at most {MAX_ELEMENTS:,}",
+                         given=shape)
     return result

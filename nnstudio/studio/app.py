@@ -19,7 +19,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
-from nnstudio.errors import NnstudioError, one_line
+from nnstudio.errors import NnstudioError, error_fields, one_line
 from nnstudio.studio.access import Access, TokenGate
 from nnstudio.studio.bodies import MAX_ZIP_BYTES, TooLarge
 from nnstudio.studio.guards import Guard, allowed_hosts
@@ -45,8 +45,9 @@ def status_of(error: NnstudioError) -> int:
 
 
 async def user_error(request: Request, error: Exception) -> JSONResponse:
+    """A user's mistake: {"error": message, "status", "where", "given", "allowed", "hint"}."""
     status = status_of(error) if isinstance(error, NnstudioError) else 422
-    return JSONResponse({"error": one_line(error), "status": status}, status_code=status)
+    return JSONResponse({**error_fields(error), "status": status}, status_code=status)
 
 
 async def invalid_request(request: Request, error: Exception) -> JSONResponse:

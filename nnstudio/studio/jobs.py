@@ -72,7 +72,6 @@ class ReportLog:
         self.folder = folder
         self.parent_pid = parent_pid
         self.stop: StopRequested | None = None
-        self.began = False
         self.watch: Any = None  # a train.callbacks.DivergenceWatch once the plan is known
         self.diverged = ""  # the watch's warning, once an epoch diverged
 
@@ -98,7 +97,6 @@ class ReportLog:
         self.watch = DivergenceWatch(plan.dataset.num_classes)
 
     def on_train_begin(self, info: dict[str, Any]) -> None:
-        self.began = True
         self.write("begin", dict(info))
         if self.watch is not None:
             self.watch.on_train_begin(info)
@@ -175,7 +173,7 @@ def train_in_child(folder: str, parent_pid: int) -> None:
         return
     except Exception as error:  # noqa: BLE001 - every failure must reach the page
         log.debug("run %s failed", run_dir.name, exc_info=True)
-        end_run(run_dir, "failed", error=one_line(error), reason=failure_reason(error, callback.began),
+        end_run(run_dir, "failed", error=one_line(error), reason=failure_reason(error),
                 trace=traceback.format_exc(limit=8))
         return
     name = publish_model(run_dir, record)
@@ -183,13 +181,12 @@ def train_in_child(folder: str, parent_pid: int) -> None:
     update_run(run_dir, status="done", pid=None, model=name)
 
 
-def failure_reason(error: Exception, began: bool) -> str:
-    """Return a failure's short reason for the run's row. Every TrainingError raised once
-    training has begun is the loop's non-finite loss (options and data are checked
-    before the first step)."""
-    from nnstudio.errors import TrainingError
+def failure_reason(error: Exception) -> str:
+    """Return a failure's short reason for the run's row: "diverged" for a loss that
+    became NaN or infinite, "error" for anything else."""
+    from nnstudio.errors import DivergenceError
 
-    return "diverged" if began and isinstance(error, TrainingError) else "error"
+    return "diverged" if isinstance(error, DivergenceError) else "error"
 
 
 def end_run(run_dir: Path, status: str, *, error: str | None = None, reason: str | None = None,

@@ -1,7 +1,7 @@
 """What every route needs, as one object on the app: workspace, job runner, loaded models.
 
-Routes receive it with ``Depends(get_state)``; tests build an app on a temporary
-workspace instead of patching anything.
+Routes receive it with ``Depends(get_state)`` (dependencies.py) and hand it to the
+services, which know nothing of HTTP.
 """
 
 from __future__ import annotations
@@ -11,8 +11,6 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-from fastapi import Request
 
 from nnstudio.studio.runner import JobRunner
 from nnstudio.studio.quick import QuickWork
@@ -85,8 +83,3 @@ def training_threads(cores: int | None = None) -> int:
     167 s against 13 s), because each of its steps waits for a thread that is busy."""
     cores = cores if cores is not None else (os.cpu_count() or 1)
     return max(1, cores - 1)
-
-
-def get_state(request: Request) -> StudioState:
-    """The dependency every route takes."""
-    return request.app.state.studio

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from nnstudio.data import DATASET_NAMES
+from nnstudio.data.sources import IMAGE_DATASET_NAMES
 from nnstudio.errors import DataError, NnstudioError
 from nnstudio.files import write_atomically
 
@@ -106,7 +106,7 @@ class Workspace:
 
     def is_builtin(self, data: str) -> bool:
         """True for the bundled datasets (shapes, letters, digits, mnist)."""
-        return data in DATASET_NAMES
+        return data in IMAGE_DATASET_NAMES
 
 
 def move_folder(source: Path, target: Path, what: str) -> None:

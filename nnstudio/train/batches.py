@@ -19,9 +19,17 @@ Augmentation = Callable[[torch.Tensor, torch.Generator], torch.Tensor]
 
 
 def as_float(x: torch.Tensor) -> torch.Tensor:
-    """Return x as float32 values: uint8 codes become code / 255 (the same division the
+    """Return x as values of torch's default float type (float32 unless a check of
+    rounding asks for float64): uint8 codes become code / 255 (the same division the
     image preparation makes, so the values are the very ones prediction sees)."""
-    return x.to(torch.float32).div_(255.0) if x.dtype == torch.uint8 else x
+    dtype = torch.get_default_dtype()
+    return x.to(dtype).div_(255.0) if x.dtype == torch.uint8 else x.to(dtype)
+
+
+def loss_input(out: torch.Tensor) -> torch.Tensor:
+    """The network's output in the float type its loss is taken in: bfloat16 (autocast)
+    becomes float32; float32 and float64 stay as they are."""
+    return out if out.dtype in (torch.float32, torch.float64) else out.float()
 
 
 class EpochBatches:

@@ -29,7 +29,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load as load_tensors_bytes
 from safetensors.torch import save as save_tensors_bytes
 
-from nnstudio.errors import TrainingError
+from nnstudio.errors import TrainingError, Where
 from nnstudio.files import write_atomically
 
 if TYPE_CHECKING:
@@ -155,8 +155,8 @@ def load_checkpoint(folder: str | Path) -> tuple[CheckpointRecord, dict[str, tor
     folder = Path(folder)
     json_path = folder / CHECKPOINT_JSON
     if not json_path.is_file():
-        raise TrainingError(f"{folder}: no checkpoint to resume from ({CHECKPOINT_JSON} is missing). "
-                            "help: train without resume to start afresh.")
+        raise TrainingError(f"no checkpoint to resume from ({CHECKPOINT_JSON} is missing).",
+                            where=Where(file=str(folder)), hint="train without resume to start afresh.")
     try:
         record = json.loads(json_path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:

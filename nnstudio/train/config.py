@@ -15,7 +15,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from nnstudio.errors import TrainingError
+from nnstudio.errors import TrainingError, Where
 from nnstudio.train.augment_names import AUGMENTATION_NAMES as AUGMENTATIONS
 
 OPTIMIZERS = ("sgd", "adam")
@@ -76,8 +76,8 @@ class TrainConfig:
             for key, value in options.items():
                 if key not in _FIELDS:
                     raise TrainingError(
-                        f"Unknown training option {key!r} in {where}. Allowed: {', '.join(_FIELDS)}."
-                    )
+                        f"Unknown training option {key!r} in {where}. Allowed: {', '.join(_FIELDS)}.",
+                        where=Where(option=key), worded=True, given=key, allowed=", ".join(_FIELDS))
                 if options is overrides and value is None:
                     continue
                 merged[key] = value
@@ -154,7 +154,8 @@ class OptionSpec:
 
     def error(self, value: Any) -> TrainingError:
         """The one message for a bad value."""
-        return TrainingError(f"The {self.name!r} option must be {self.allowed()}. Got {value!r} instead.")
+        return TrainingError(f"The {self.name!r} option must be {self.allowed()}. Got {value!r} instead.",
+                             where=Where(option=self.name), worded=True, given=value, allowed=self.allowed())
 
 
 def option_specs() -> list[OptionSpec]:

@@ -26,10 +26,10 @@ from typing import Any
 import numpy as np
 import torch
 
-from nnstudio.errors import TrainingError
+from nnstudio.errors import DivergenceError, TrainingError, Where
 from nnstudio.model import Network
 from nnstudio.train.augment import AUGMENTATIONS
-from nnstudio.train.batches import EpochBatches, as_float
+from nnstudio.train.batches import EpochBatches, as_float, loss_input
 from nnstudio.train.budget import held_out_count
 from nnstudio.train.callbacks import (
     BATCH_REPORT_SECONDS,
@@ -125,7 +125,8 @@ def stratified_split(y: np.ndarray, fraction: float, seed: int) -> tuple[np.ndar
     if len(val_idx) == 0 or len(train_idx) == 0:
         raise TrainingError(
             f"The 'validation' option {fraction} leaves {len(train_idx)} training and {len(val_idx)} validation "
-            f"samples out of {len(y)}. help: use more data or set validation to 0.")
+            f"samples out of {len(y)}.", where=Where(option="validation"), worded=True, given=fraction,
+            hint="use more data or set validation to 0.")
     return train_idx, val_idx
 
 
@@ -178,7 +179,9 @@ class Run:
         self.y = samples.y.to(device)
         self.train_ids, self.val_ids = samples.train_ids, samples.val_ids
         val_mine = self.val_ids[placement.mine(self.val_ids)]
-        self.val_x = self.x.index_select(0, self.rows(val_mine).to(device))  # (v, ...) as stored
+        # Held-out rows are gathered a batch at a time when validating: a copy of them all
+        # would cost a byte per pixel of the held-out share for the whole training.
+        self.val_rows = self.rows(val_mine).to(device)  # (v,) rows of self.x
         self.val_y = self.y[val_mine.to(device)]
         self.folder = Path(checkpoint_dir) if checkpoint_dir is not None else None
         self.params = [p for p in network.parameters() if p.requires_grad]
@@ -313,11 +316,11 @@ class Run:
             with self.autocast():
                 out = self.model(xb)  # (b, classes) logits
             if world == 1:
-                loss = kept = task.loss(out.float(), yb)
+                loss = kept = task.loss(loss_input(out), yb)
             else:
                 # The sum of this process's share, scaled so that DDP's mean of the processes'
                 # gradients is the gradient of the whole batch's mean loss.
-                kept = task.loss_sum(out.float(), yb)
+                kept = task.loss_sum(loss_input(out), yb)
                 loss = kept * (world / batches.global_sizes[index])
             for p in params:  # optimizer.zero_grad(set_to_none=True), minus its profiling wrapper
                 p.grad = None
@@ -361,8 +364,9 @@ class Run:
         losses, corrects = [], []
         try:
             with torch.inference_mode(), self.autocast():
-                for xb, yb in zip(self.val_x.split(VAL_BATCH), self.val_y.split(VAL_BATCH)):
-                    logits = self.network(as_float(xb)).float()  # (B, classes)
+                for rows, yb in zip(self.val_rows.split(VAL_BATCH), self.val_y.split(VAL_BATCH)):
+                    xb = self.x.index_select(0, rows)  # (B, ...) as stored
+                    logits = loss_input(self.network(as_float(xb)))  # (B, classes)
                     losses.append(self.task.loss_sum(logits, yb))
                     corrects.append(self.task.correct(logits, yb))
         finally:
@@ -397,16 +401,18 @@ class Run:
         bad = int(torch.nonzero(~finite)[0, 0]) if not bool(finite.all()) else 0
         value = float(batch_losses[bad]) if len(batch_losses) else math.nan
         kept = self.undo_epoch()
-        raise TrainingError(
+        raise DivergenceError(
             f"epoch {self.epoch}, batch {bad + 1}: loss is {value} (the weights diverged); {kept}; the network "
-            f"is back to its weights from before epoch {self.epoch}. "
-            f"help: lower the learning rate (lr is {self.config.learning_rate:g}) or set clip_norm.")
+            f"is back to its weights from before epoch {self.epoch}.",
+            where=Where(option="lr"), worded=True, given=self.config.learning_rate,
+            hint=f"lower the learning rate (lr is {self.config.learning_rate:g}) or set clip_norm.")
 
     def fail_validation(self, value: float) -> None:
         kept = self.undo_epoch()
-        raise TrainingError(
-            f"epoch {self.epoch}: the validation loss is {value} (the weights diverged); {kept}. "
-            f"help: lower the learning rate (lr is {self.config.learning_rate:g}) or set clip_norm.")
+        raise DivergenceError(
+            f"epoch {self.epoch}: the validation loss is {value} (the weights diverged); {kept}.",
+            where=Where(option="lr"), worded=True, given=self.config.learning_rate,
+            hint=f"lower the learning rate (lr is {self.config.learning_rate:g}) or set clip_norm.")
 
     def undo_epoch(self) -> str:
         """Put the network back to the epoch's start, keep that state as the checkpoint,
@@ -472,6 +478,8 @@ def _samples_per_epoch(network: torch.nn.Module, n: int, batch_size: int) -> int
         if norms and batch_size == 1 and any(isinstance(m, torch.nn.BatchNorm1d) for m in norms):
             raise TrainingError(
                 "The 'batch_size' option is 1, but BatchNormalization after a Dense layer needs at least 2 "
-                "samples per batch. help: use batch_size 2 or more.")
+                "samples per batch.", where=Where(option="batch_size"), worded=True, given=batch_size,
+                allowed="2 or more with BatchNormalization after a Dense layer",
+                hint="use batch_size 2 or more.")
         return n
     return n - 1

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from nnstudio.data import Dataset
+from nnstudio.data.strokes import PathPreparation
 from nnstudio.spec import Spec, count_params
 from nnstudio.train.budget import held_out_count
 from nnstudio.train.config import TrainConfig
@@ -79,6 +80,8 @@ def _preparation(data: Dataset) -> str:
     prep = data.preparation
     if prep is None:
         return "numbers as given"
+    if isinstance(prep, PathPreparation):
+        return prep.describe()
     h, w = prep.size
     if not prep.crop:
         return f"greyscale, ink bright on black, scaled to {h}x{w}, not cropped"

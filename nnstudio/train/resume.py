@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import torch
 
-from nnstudio.errors import TrainingError
+from nnstudio.errors import TrainingError, Where
 from nnstudio.train import checkpoint as ckpt
 from nnstudio.train.callbacks import History
 from nnstudio.train.checkpoint import CheckpointMeta, EarlyStoppingState, HistoryRow
@@ -132,17 +132,22 @@ def check_compatible(run: Run, record: ckpt.CheckpointRecord, where: Path) -> No
     if data.get("samples") != len(run.train_ids) or data.get("validation_samples") != len(run.val_ids):
         raise TrainingError(
             f"{where}: the checkpoint was trained on {data.get('samples')} + {data.get('validation_samples')} "
-            f"validation samples, this data gives {len(run.train_ids)} + {len(run.val_ids)}. "
-            "help: resume with the same data and validation fraction, or start afresh.")
+            f"validation samples, this data gives {len(run.train_ids)} + {len(run.val_ids)}.",
+            worded=True, given=[len(run.train_ids), len(run.val_ids)],
+            allowed=f"{data.get('samples')} + {data.get('validation_samples')}",
+            hint="resume with the same data and validation fraction, or start afresh.")
     processes = int(data.get("processes", 1))
     if processes != run.placement.world:
         raise TrainingError(
             f"{where}: the checkpoint was made by {processes} training process(es), this run has "
-            f"{run.placement.world}. help: resume with the same number of processes (--nproc {processes}).")
+            f"{run.placement.world}.", worded=True, given=run.placement.world, allowed=str(processes),
+            hint=f"resume with the same number of processes (--nproc {processes}).")
     for key in ("optimizer", "batch_size", "lr_decay", "augment"):
         if saved.get(key, "none" if key == "augment" else None) != getattr(run.config, key):
             raise TrainingError(f"{where}: the checkpoint used {key}={saved.get(key)!r}, now "
-                                f"{getattr(run.config, key)!r}. help: resume with the same {key}.")
+                                f"{getattr(run.config, key)!r}.", where=Where(option=key), worded=True,
+                                given=getattr(run.config, key), allowed=repr(saved.get(key)),
+                                hint=f"resume with the same {key}.")
     changed = [k for k, v in run.config.to_dict().items() if k not in ("epochs", "device") and saved.get(k) != v]
     if changed:
         log.warning("%s: resuming with changed options %s", where, ", ".join(changed))

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from nnstudio.errors import TrainingError
+from nnstudio.errors import TrainingError, Where
 from nnstudio.spec import num_classes
 
 
@@ -19,12 +19,16 @@ def check_classes(spec: Any, data: Any) -> int:
     if data.num_classes < 2:
         raise TrainingError(
             f"{named(data)} has only {data.num_classes} class ({', '.join(data.class_names)}); a network that "
-            "tells classes apart needs at least 2. help: add a folder (or one-hot bit) for another class.")
+            "tells classes apart needs at least 2.", given=data.num_classes,
+            hint="add a folder (or one-hot bit) for another class.")
     if data.num_classes != units:
         names = ", ".join(data.class_names[:8]) + (", ..." if data.num_classes > 8 else "")
+        last = len(spec.layers) - 1
         raise TrainingError(
             f"{named(data)} has {data.num_classes} classes ({names}) but the last Dense layer of "
-            f"spec {spec.name!r} has {units} units. help: give the network's last Dense layer "
+            f"spec {spec.name!r} has {units} units.",
+            where=Where(layer=last, layer_type=spec.layers[last]["type"], field="units"), worded=True,
+            given=units, allowed=f"{data.num_classes} units", hint=f"give the network's last Dense layer "
             f"{data.num_classes} units, one per class.")
     return units
 
@@ -43,7 +47,9 @@ def input_tensors(spec: Any, data: Any) -> tuple[torch.Tensor, torch.Tensor]:
             raise TrainingError(
                 f"{named(data)} has samples of shape {list(x.shape[1:])} "
                 f"({math.prod(x.shape[1:])} values) but spec {spec.name!r} takes input_shape {list(shape)} "
-                f"({math.prod(shape)} values). help: choose a network for this data, or set its input_shape.")
+                f"({math.prod(shape)} values).", where=Where(field="input_shape"), worded=True,
+                given=list(shape), allowed=f"{list(x.shape[1:])} or another shape of {math.prod(x.shape[1:])} values",
+                hint="choose a network for this data, or set its input_shape.")
         x = x.reshape((len(x),) + shape)
     if x.dtype != np.uint8 and not _all_finite(x):
         raise TrainingError(f"{named(data)} contains NaN or infinite values.")

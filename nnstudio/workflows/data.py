@@ -13,7 +13,7 @@ from nnstudio.data import (
     write_training_file,
 )
 from nnstudio.data.folders import read_folder
-from nnstudio.data.sources import TRAINING_FILE_SUFFIXES
+from nnstudio.data.sources import PATH_DATASET_NAMES, TRAINING_FILE_SUFFIXES
 from nnstudio.errors import DataError
 from nnstudio.spec import Spec
 from nnstudio.spec.schema import suggest
@@ -37,6 +37,9 @@ def make_data(
         hint = suggest(name, DATASET_NAMES)
         raise DataError(f"dataset {name!r} is not a named dataset; allowed: {', '.join(DATASET_NAMES)}"
                         + (f". help: did you mean {hint!r}?" if hint else ""))
+    if name in PATH_DATASET_NAMES:
+        raise DataError(f"dataset {name!r} holds pen paths, not pictures; make-data writes pictures. "
+                        f"help: train on it by name: nnstudio train --data {name}")
     hw = (size, size) if size is not None else None
     dataset = load_dataset(name, part, per_class=per_class, seed=seed, size=hw)
     out = Path(out)

@@ -11,7 +11,7 @@ from typing import Any
 
 from nnstudio.data import DATASET_NAMES, Dataset
 from nnstudio.data.folders import find_images, native_size
-from nnstudio.errors import TrainingError
+from nnstudio.errors import TrainingError, Where
 from nnstudio.model import build_model
 from nnstudio.predict import Model, load
 from nnstudio.spec import Spec, load_spec
@@ -212,10 +212,13 @@ def check_nothing_lost(out: Path, checkpoint: Path, *, resume: bool, restart: bo
     """TrainingError when training into out would replace a model or drop an
     interrupted run's checkpoint that the caller did not say to give up."""
     if resume and restart:
-        raise TrainingError("resume and restart exclude each other. help: choose one (--resume or --restart).")
+        raise TrainingError("resume and restart exclude each other.", where=Where(option="restart"),
+                            worded=True, given=True, hint="choose one (--resume or --restart).")
     if not resume and not restart and (checkpoint / "checkpoint.json").is_file():
-        raise TrainingError(f"{checkpoint}: holds the checkpoint of an interrupted run into {out}. help: resume "
-                            "it (resume, --resume) or start over and delete it (restart, --restart).")
+        raise TrainingError(f"holds the checkpoint of an interrupted run into {out}.",
+                            where=Where(file=str(checkpoint)),
+                            hint="resume it (resume, --resume) or start over and delete it (restart, --restart).")
     if not resume and not overwrite and (out / "model.json").is_file():
-        raise TrainingError(f"{out}: holds a trained model already. help: replace it (overwrite, --overwrite; "
-                            "other files in the folder are kept), or choose another out folder.")
+        raise TrainingError("holds a trained model already.", where=Where(file=str(out)),
+                            hint="replace it (overwrite, --overwrite; other files in the folder are kept), "
+                                 "or choose another out folder.")

@@ -164,7 +164,7 @@ def test_each_header_is_read_once_for_the_size_and_the_check(tmp_path, draw_lett
     monkeypatch.setattr(folders, "_image_size", lambda path: opened.append(path) or real(path))
     data = folders.load_folder(root)
     assert data.preparation.size == (60, 60)  # the images' own size, from those headers
-    assert sorted(opened) == sorted(root.rglob("*.png"))
+    assert sorted(map(str, opened)) == sorted(map(str, root.rglob("*.png")))
 
 
 def test_a_folder_of_five_by_five_grids_is_not_cropped(tmp_path):

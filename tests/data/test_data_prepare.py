@@ -145,7 +145,8 @@ def test_preparation_round_trip_and_validation():
     assert prep.to_dict() == {"size": [28, 20], "margin": 2, "crop": False}
     for bad in ({"size": [50], "margin": 4, "crop": True}, {"size": [50, 50], "margin": 25, "crop": True},
                 {"size": [50, 50], "margin": 4, "crop": "yes"}, {"size": [50, 50], "margin": 4},
-                {"size": [50, 50], "margin": 4, "crop": True, "extra": 1}, [50, 50], {"size": [0, 5], "margin": 0, "crop": True}):
+                {"size": [50, 50], "margin": 4, "crop": True, "extra": 1}, [50, 50],
+                {"size": [0, 5], "margin": 0, "crop": True}):
         with pytest.raises(DataError, match="preparation"):
             Preparation.from_dict(bad)
 

@@ -24,7 +24,7 @@ def test_train_holds_clean_shapes_and_balanced_variants():
     assert train.class_names == list(SHAPES)
     assert train.preparation == SHAPES_PREPARATION
     keys = as_keys(train)
-    for ci, name in enumerate(SHAPES):
+    for name in SHAPES:
         clean = SHAPE_BITMAPS[name].astype(np.uint8).tobytes()
         assert clean in keys
     assert len(keys) == len(train)  # no duplicates
@@ -38,7 +38,8 @@ def test_train_and_test_are_disjoint_and_never_hold_the_broken_square():
         broken = BROKEN_SQUARE.astype(np.uint8).tobytes()
         assert broken not in as_keys(train) | as_keys(test)
     # Disjoint whatever per_class is asked for.
-    assert not as_keys(load_dataset("shapes", "train", per_class=150)) & as_keys(load_dataset("shapes", "test", per_class=60))
+    train_keys = as_keys(load_dataset("shapes", "train", per_class=150))
+    assert not train_keys & as_keys(load_dataset("shapes", "test", per_class=60))
 
 
 def test_variants_stay_nearest_to_their_own_shape():

@@ -9,7 +9,7 @@ def test_public_names_are_exported():
                  "read_training_file", "read_pixel_file", "write_training_file", "write_image_folder",
                  "BROKEN_SQUARE", "SHAPES"):
         assert hasattr(data, name), name
-    assert data.DATASET_NAMES == ("shapes", "letters", "digits", "mnist")
+    assert data.DATASET_NAMES == ("shapes", "letters", "digits", "mnist", "letter-paths")
 
 
 def test_dataset_container():

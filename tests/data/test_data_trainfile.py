@@ -68,7 +68,8 @@ def test_tabs_and_multiple_spaces_are_accepted(tmp_path):
         (f"{SQUARE} 0 0 0 0 0", r"shapes.dat:2: no class bit is 1"),
         (f"{SQUARE} 1 0 0 0 1", r"shapes.dat:2: 2 class bits are 1"),
         (f"{SQUARE} 1 0 0.5 0 0", r"shapes.dat:2: column 28: class bit 0.5 is not 0 or 1"),
-        (SQUARE.replace("1 1 1 1 1 1 0", "1 1 1 1 1 1 7", 1) + " 1 0 0 0 0", r"shapes.dat:2: column 7: pixel value 7 is outside \[0, 1\]"),
+        (SQUARE.replace("1 1 1 1 1 1 0", "1 1 1 1 1 1 7", 1) + " 1 0 0 0 0",
+         r"shapes.dat:2: column 7: pixel value 7 is outside \[0, 1\]"),
         (f"{SQUARE} 1 0 0 nan 0", r"shapes.dat:2: column 29: 'nan' is not a number"),
     ],
 )

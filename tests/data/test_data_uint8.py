@@ -2,6 +2,7 @@
 one process's part of a data set (all labels, its own rows of pixels)."""
 
 import tracemalloc
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -115,9 +116,9 @@ def test_a_folder_shard_opens_only_its_own_images(tmp_path, draw_letter, monkeyp
     (root / "A" / "img1.png").write_bytes(b"not an image")  # sample 1: shard 1 of 2
     opened = []
     real_open, real_size = folders_mod.open_image, folders_mod._image_size
-    monkeypatch.setattr(folders_mod, "open_image", lambda p: opened.append(p.relative_to(root).as_posix())
+    monkeypatch.setattr(folders_mod, "open_image", lambda p: opened.append(Path(p).relative_to(root).as_posix())
                         or real_open(p))
-    monkeypatch.setattr(folders_mod, "_image_size", lambda p: opened.append(p.relative_to(root).as_posix())
+    monkeypatch.setattr(folders_mod, "_image_size", lambda p: opened.append(Path(p).relative_to(root).as_posix())
                         or real_size(p))
     part, skipped = read_folder(root, size=(30, 30), shard=(0, 2))  # sample 1 is never read
     assert skipped == [] and part.x.shape == (3, 1, 30, 30) and len(part) == 6

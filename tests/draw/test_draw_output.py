@@ -48,11 +48,12 @@ def test_overwrite_replaces_the_old_picture(tmp_path):
 
 def _rgb_at(png: bytes, x: float, y: float) -> tuple[int, int, int]:
     image = Image.open(io.BytesIO(png)).convert("RGB")
-    return image.getpixel((int(x), int(y)))
+    r, g, b = image.getpixel((int(x), int(y)))  # type: ignore[misc]  # an RGB image's pixel is a triple
+    return r, g, b
 
 
 def _hex(color: str) -> tuple[int, int, int]:
-    return tuple(int(color[i:i + 2], 16) for i in (1, 3, 5))
+    return int(color[1:3], 16), int(color[3:5], 16), int(color[5:7], 16)
 
 
 @pytest.mark.parametrize("scale", [1.0, 2.0])

@@ -28,13 +28,14 @@ PARAMS = {
     "digits-mlp": 64 * 512 + 512 + 512 * 256 + 256 + 256 * 10 + 10,
     "digits-cnn": 9 * 32 + 4 * 32 + 9 * 32 * 64 + 4 * 64 + 1024 * 128 + 128 + 128 * 10 + 10,
     "mnist-cnn": 9 * 32 + 4 * 32 + 9 * 32 * 64 + 4 * 64 + 3136 * 128 + 128 + 128 * 10 + 10,
+    "letter-paths-gru": 3 * (5 * 128 + 128 * 128 + 2 * 128) + 128 * 26 + 26,  # torch's two GRU biases
     "seed-cnn": 144 * 32 + 32 + 36 * 32 * 64 + 64 + 9 * 64 * 128 + 128 + 4608 * 128 + 128 + 128 * 26 + 26,
 }
 
 
 def test_names():
     assert preset_names() == ["shapes-mlp", "letters-mlp", "letters-cnn", "digits-mlp", "digits-cnn", "mnist-cnn",
-                              "seed-cnn", "sequence-lstm"]
+                              "letter-paths-gru", "seed-cnn", "sequence-lstm"]
     assert set(DEFAULT_PRESETS.values()) <= set(PRESETS)
 
 
@@ -87,16 +88,16 @@ def test_classes_match_the_datasets():
 def test_shapes_mlp_is_the_course_sample():
     spec = get_preset("shapes-mlp")
     assert spec.input_shape == (25,)
-    dense = [(l["units"], l["activation"]) for l in spec.layers if l["type"] == "Dense"]
+    dense = [(layer["units"], layer["activation"]) for layer in spec.layers if layer["type"] == "Dense"]
     assert dense == [(25, "relu"), (20, "relu"), (15, "relu"), (10, "relu"), (5, "softmax")]
-    assert [l["rate"] for l in spec.layers if l["type"] == "Dropout"] == [0.2] * 4
+    assert [layer["rate"] for layer in spec.layers if layer["type"] == "Dropout"] == [0.2] * 4
     t = spec.training
     assert (t["optimizer"], t["lr"], t["clip_norm"], t["batch_size"], t["epochs"]) == ("sgd", 0.01, 1.0, 1, 80)
 
 
 def test_letters_mlp_has_five_layers_in_all():
     spec = get_preset("letters-mlp")
-    dense = [l for l in spec.layers if l["type"] == "Dense"]
+    dense = [layer for layer in spec.layers if layer["type"] == "Dense"]
     assert spec.input_shape == (2500,) and len(dense) == 4  # input + 3 hidden + output
     assert dense[-1]["activation"] == "softmax"
 
@@ -104,8 +105,8 @@ def test_letters_mlp_has_five_layers_in_all():
 def test_letters_cnn_follows_the_course_design():
     spec = get_preset("letters-cnn")
     infos = infer_shapes(spec)
-    flatten = next(i for i, l in enumerate(spec.layers) if l["type"] == "Flatten")
-    convs = [l for l in spec.layers if l["type"] == "Conv2D"]
+    flatten = next(i for i, layer in enumerate(spec.layers) if layer["type"] == "Flatten")
+    convs = [layer for layer in spec.layers if layer["type"] == "Conv2D"]
     assert all(c["kernel_size"] == [5, 5] and c["strides"] == [2, 2] and not c["use_bias"] for c in convs)
     assert all(c["activation"] == "linear" for c in convs)
     # Batch normalization sits between each convolution and its activation.
@@ -114,24 +115,25 @@ def test_letters_cnn_follows_the_course_design():
             assert spec.layers[i + 1]["type"] == "BatchNormalization"
             assert spec.layers[i + 2] == {"type": "Activation", "activation": "relu", "negative_slope": 0.2}
     # Maps halve while channels grow; no dropout among the convolutions.
-    conv_shapes = [infos[i].output_shape for i, l in enumerate(spec.layers) if l["type"] == "Conv2D"]
+    conv_shapes = [infos[i].output_shape for i, layer in enumerate(spec.layers) if layer["type"] == "Conv2D"]
     assert conv_shapes == [(16, 25, 25), (32, 13, 13), (64, 7, 7)]
-    assert all(l["type"] != "Dropout" for l in spec.layers[:flatten])
-    tail = [l["type"] for l in spec.layers[flatten:]]
+    assert all(layer["type"] != "Dropout" for layer in spec.layers[:flatten])
+    tail = [layer["type"] for layer in spec.layers[flatten:]]
     assert tail == ["Flatten", "Dense", "Dropout", "Dense"]
     assert spec.layers[-1]["units"] == 26 and spec.layers[-1]["activation"] == "softmax"
 
 
 def test_seed_cnn_is_the_course_sample_cnn():
     spec = get_preset("seed-cnn")
-    types = [l["type"] for l in spec.layers]
+    types = [layer["type"] for layer in spec.layers]
     block = ["Conv2D", "LeakyReLU", "MaxPooling2D", "Dropout"]
     assert types == block * 3 + ["Flatten", "Dense", "LeakyReLU", "Dropout", "Dense"]
-    convs = [(l["filters"], l["kernel_size"], l["padding"]) for l in spec.layers if l["type"] == "Conv2D"]
+    convs = [(layer["filters"], layer["kernel_size"], layer["padding"])
+             for layer in spec.layers if layer["type"] == "Conv2D"]
     assert convs == [(32, [12, 12], "same"), (64, [6, 6], "same"), (128, [3, 3], "same")]
-    assert [l["rate"] for l in spec.layers if l["type"] == "Dropout"] == [0.25, 0.25, 0.4, 0.3]
-    assert all(l["negative_slope"] == 0.1 for l in spec.layers if l["type"] == "LeakyReLU")
-    assert all(l["pool_size"] == [2, 2] for l in spec.layers if l["type"] == "MaxPooling2D")
+    assert [layer["rate"] for layer in spec.layers if layer["type"] == "Dropout"] == [0.25, 0.25, 0.4, 0.3]
+    assert all(layer["negative_slope"] == 0.1 for layer in spec.layers if layer["type"] == "LeakyReLU")
+    assert all(layer["pool_size"] == [2, 2] for layer in spec.layers if layer["type"] == "MaxPooling2D")
     assert spec.layers[13] == {"type": "Dense", "units": 128, "activation": "linear", "negative_slope": 0.2,
                                "use_bias": True}
     t = spec.training

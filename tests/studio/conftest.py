@@ -29,6 +29,7 @@ def trained_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with torch.no_grad():
         for module in network.modules():
             if isinstance(module, torch.nn.BatchNorm2d):
+                assert module.running_mean is not None and module.running_var is not None  # tracked by default
                 module.running_mean.uniform_(-0.5, 0.5, generator=torch.Generator().manual_seed(2))
                 module.running_var.uniform_(0.5, 2.0, generator=torch.Generator().manual_seed(3))
     save_model(root / CNN, network.eval(), class_names=[str(d) for d in range(10)])

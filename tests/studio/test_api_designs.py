@@ -45,14 +45,21 @@ def test_an_invalid_design_names_its_layer_and_field(client: TestClient) -> None
     spec = get_preset("shapes-mlp").to_dict()
     spec["layers"][2]["units"] = -3
     answer = client.post("/api/specs/check", json=spec).json()
-    assert answer == {"ok": False, "error": answer["error"], "layer": 2, "field": "units"}
+    assert {k: answer[k] for k in ("ok", "layer", "field", "given")} == {"ok": False, "layer": 2, "field": "units",
+                                                                          "given": -3}
+    assert answer["where"] == {"file": None, "line": None, "column": None, "layer": 2, "layer_type": "Dense",
+                               "field": "units", "option": None}
+    assert answer["allowed"] == "an integer >= 1 and <= 100000" and answer["allowed"] in answer["error"]
     assert "-3" in answer["error"]
     cnn = get_preset("digits-cnn").to_dict()
     cnn["layers"][3].update(kernel_size=[20, 20], padding="valid")  # larger than its 8x8 input
     answer = client.post("/api/specs/check", json=cnn).json()
-    assert answer["ok"] is False and answer["layer"] == 3
+    assert answer["ok"] is False and answer["layer"] == 3 and answer["field"] == "kernel_size"
     drawn = client.post("/api/specs/drawing.svg", json=cnn)
-    assert drawn.status_code == 422 and "layer 3" in drawn.json()["error"]
+    body = drawn.json()
+    assert drawn.status_code == 422 and "layer 3" in body["error"]
+    assert body["where"]["layer"] == 3 and body["where"]["field"] == "kernel_size" and body["given"] == [20, 20]
+    assert body["hint"] == "use padding 'same' or a smaller kernel" and f"(help: {body['hint']})" in body["error"]
 
 
 def test_a_design_is_drawn_as_svg(client: TestClient) -> None:

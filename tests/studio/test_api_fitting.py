@@ -100,11 +100,18 @@ def test_a_design_that_cannot_fit_the_data_is_refused_at_once(client: TestClient
         answer = client.post("/api/runs", json={"data": data, "model": design})
         assert answer.status_code == 422, (data, answer.text)
         source = workspace / "datasets" / data if data == "doodles" else data
-        message = answer.json()["error"]
+        body = answer.json()
+        message = body["error"]
         assert message == trainer_words(design, source)
         assert field in message or "Dense layer" in message
+        # The same place and value as fields: the page points at them without reading the message.
+        assert body["where"]["field"] == field and body["hint"] and f"help: {body['hint']}" in message
+        given = design["layers"][-1]["units"] if field == "units" else design["input_shape"]
+        assert body["given"] == given and body["allowed"]
         checked = client.post(f"/api/specs/check?data={data}", json=design).json()
         assert checked["ok"] is False and checked["error"] == message and checked["field"] == field
+        assert checked["where"] == body["where"] and checked["given"] == given
+        assert checked["layer"] == (len(design["layers"]) - 1 if field == "units" else None)
         assert checked["layers"]  # the design itself is valid: its shapes are still shown
     assert files_under(workspace) == before  # nothing started
 
@@ -129,7 +136,7 @@ def test_mistakes_match_evaluate_from_one_forward_pass(client: TestClient, works
     dataset = load_dataset("shapes", "test")
     expected = model.evaluate(dataset)
     passes: list[int] = []
-    served = client.app.state.studio.models.get(MODEL)
+    served = client.app.state.studio.models.get(MODEL)  # type: ignore[attr-defined]  # the app is FastAPI
     hook = served.network.register_forward_hook(lambda module, args, out: passes.append(len(args[0])))
     try:
         result = client.get(f"/api/models/{MODEL}/mistakes?data=shapes&part=test&limit=100").json()

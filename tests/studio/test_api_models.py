@@ -6,6 +6,7 @@ import io
 import pickle
 import stat
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -221,7 +222,8 @@ def symlink(name: str) -> zipfile.ZipInfo:
     return info
 
 
-BAD_ZIPS = {
+ZipEntries = list[tuple[zipfile.ZipInfo | str, bytes]]
+BAD_ZIPS: dict[str, tuple[Callable[[dict[str, bytes]], ZipEntries], str]] = {
     "parent": (lambda f: [("m/model.json", f["model.json"]), ("../evil/weights.safetensors", f["weights.safetensors"])],
                "leaves its folder"),
     "absolute": (lambda f: [("/tmp/m/model.json", f["model.json"]),

@@ -39,7 +39,8 @@ def wait_run(client: TestClient, run_id: str, statuses: tuple[str, ...] = FINISH
 
 def events_of(client: TestClient, run_id: str) -> list[tuple[str, dict[str, Any]]]:
     """Return the (event, data) pairs of a finished run's event stream."""
-    pairs, name = [], None
+    pairs: list[tuple[str, dict[str, Any]]] = []
+    name = ""
     with client.stream("GET", f"/api/runs/{run_id}/events") as stream:
         assert stream.headers["content-type"].startswith("text/event-stream")
         for line in stream.iter_lines():

@@ -136,9 +136,19 @@ def test_a_reload_mid_training_shows_the_runs_dataset_options_and_progress(page:
         page.click("[data-testid=train-start]")
         page.wait_for_selector("[data-testid=progress][data-status=running]", timeout=60_000)
         page.wait_for_function("document.querySelector('#progress-text').textContent.startsWith('epoch')")
+        # A design edited after the start is kept by the browser; the reloaded page shows
+        # the run's own network, and undo brings the edited one back.
+        page.fill("#design-name", "edited-after-start")
+        page.wait_for_timeout(700)  # the designer keeps an edit once typing pauses
 
         page.reload()
         page.wait_for_selector(READY, timeout=60_000)
+        trained = api(fresh, "/api/runs")[0]["network"]
+        assert trained and trained != "edited-after-start"
+        page.wait_for_function(f"document.querySelector('#design-name').value === {json.dumps(trained)}")
+        assert "trains with" in page.inner_text("#design-note")
+        page.click("#design-undo")
+        assert page.input_value("#design-name") == "edited-after-start"
         assert page.input_value("[data-testid=dataset-select]") == "digits"
         assert page.input_value("#opt-epochs") == "400" and page.input_value("#opt-validation") == "0.25"
         assert page.get_attribute("[data-testid=progress]", "data-status") == "running"
@@ -148,4 +158,6 @@ def test_a_reload_mid_training_shows_the_runs_dataset_options_and_progress(page:
         snap(page, "runs_reloaded_1400")
         page.click("[data-testid=train-stop]")
         page.wait_for_selector("[data-testid=progress][data-status=stopped]", timeout=60_000)
-        assert rows(page)[0]["status"] == "stopped"
+        # The row follows the list of runs, read again within a second of the stream's end.
+        page.wait_for_selector(f"{ROW}[data-status=stopped]", timeout=10_000)
+        assert [row["status"] for row in rows(page)] == ["stopped"]

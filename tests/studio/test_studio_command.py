@@ -42,19 +42,22 @@ def start_studio(tmp_path: Path) -> Iterator:
     """start_studio(workspace, *options) -> Started; every server started is ended after the test."""
     started: list[subprocess.Popen] = []
 
-    def start(workspace: Path, *options: str) -> Started:
+    def start(workspace: Path, *options: str, env: dict[str, str] | None = None) -> Started:
         process = subprocess.Popen([sys.executable, "-m", "nnstudio", "studio", "--workspace", str(workspace),
                                     "--port", "0", "--no-browser", *options],
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                   env={**os.environ, **(env or {})})
         started.append(process)
+        assert process.stdout is not None and process.stderr is not None  # both are pipes
+        stdout, stderr = process.stdout, process.stderr
         lines: queue.Queue[str] = queue.Queue()
-        threading.Thread(target=lambda: lines.put(process.stdout.readline()), daemon=True).start()
+        threading.Thread(target=lambda: lines.put(stdout.readline()), daemon=True).start()
         try:
             first = lines.get(timeout=60)
         except queue.Empty:
             raise AssertionError("the studio printed no URL within 60 s") from None
         found = re.search(r"(http://127\.0\.0\.1:\d+/)(\?token=([\w.~-]+))?(?=\s)", first)
-        assert found, f"no URL in {first!r}; stderr: {process.stderr.read() if process.poll() is not None else ''}"
+        assert found, f"no URL in {first!r}; stderr: {stderr.read() if process.poll() is not None else ''}"
         return Started(process, found.group(0), found.group(1), found.group(3))
 
     yield start
@@ -95,6 +98,12 @@ def test_a_chosen_token_and_no_token_on_loopback(start_studio, tmp_path: Path) -
                      timeout=10).status_code == 200
     assert httpx.get(chosen.url + "api/presets", headers={"Authorization": "Bearer my-own.token~2"},
                      timeout=10).status_code == 401
+    # A token from the environment, where the process list (ps) does not show it.
+    hidden = start_studio(tmp_path / "three", env={"NNSTUDIO_TOKEN": "kept-in-env.7"})
+    assert hidden.token == "kept-in-env.7"
+    assert "kept-in-env.7" not in Path(f"/proc/{hidden.process.pid}/cmdline").read_text()
+    assert httpx.get(hidden.url + "api/presets", headers={"Authorization": "Bearer kept-in-env.7"},
+                     timeout=10).status_code == 200
     open_one = start_studio(tmp_path / "two", "--no-token")
     assert open_one.token is None and open_one.printed == open_one.url
     assert httpx.get(open_one.url + "api/presets", timeout=10).status_code == 200

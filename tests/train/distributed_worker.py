@@ -11,8 +11,10 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import torch
 from safetensors.torch import save_file
 
 from nnstudio.model import build_model
@@ -20,7 +22,7 @@ from nnstudio.spec import load_spec
 from nnstudio.train import Recorder, TrainConfig, fit
 from nnstudio.train.placement import Placement
 
-CNN = {
+CNN: dict[str, Any] = {
     "name": "shared-cnn",
     "input_shape": [1, 8, 8],
     "layers": [
@@ -42,10 +44,10 @@ CNN = {
 class Codes:
     """Images as uint8 codes (value = code / 255), optionally only one process's rows."""
 
-    def __init__(self, shard: tuple[int, int] | None = None) -> None:
+    def __init__(self, shard: tuple[int, int] | None = None, count: int = 47) -> None:
         rng = np.random.default_rng(7)
-        self.y = np.arange(47) % 3
-        x = rng.integers(0, 60, size=(47, 1, 8, 8))
+        self.y = np.arange(count) % 3
+        x = rng.integers(0, 60, size=(count, 1, 8, 8))
         for c in range(3):  # a bright row per class, so there is something to learn
             x[self.y == c, 0, 2 + 2 * c, :] += 180
         self.x = x.astype(np.uint8)
@@ -57,12 +59,25 @@ class Codes:
         self.name = "codes"
 
 
+# Case "float64": every value in float64, a convolution bias before batch normalization and
+# SGD with a large step, so that float32 rounding would grow into visible differences; in
+# float64 one process and two must still agree to rounding's own size.
+ROUGH = {**CNN, "layers": [{**CNN["layers"][0], "use_bias": True}, *CNN["layers"][1:]]}
+
+
 def main(out: Path, case: str) -> None:
     placement = Placement.from_environment("cpu")
     shard = (placement.rank, placement.world) if case == "sharded" else None
-    data = Codes(shard)
-    network = build_model(load_spec(CNN), seed=3)
-    config = TrainConfig(epochs=3, batch_size=8, validation=0.2, optimizer="adam", seed=5, device="cpu")
+    if case == "float64":
+        torch.set_default_dtype(torch.float64)
+        data = Codes(count=301)
+        network = build_model(load_spec(ROUGH), seed=3)
+        config = TrainConfig(epochs=4, batch_size=16, validation=0.2, optimizer="sgd", lr=0.3, seed=5,
+                             device="cpu")
+    else:
+        data = Codes(shard)
+        network = build_model(load_spec(CNN), seed=3)
+        config = TrainConfig(epochs=3, batch_size=8, validation=0.2, optimizer="adam", seed=5, device="cpu")
     recorder = Recorder()
     checkpoints = out / f"checkpoint-{case}"
     history = fit(network, data, config, callbacks=[recorder], placement=placement, checkpoint_dir=checkpoints)

@@ -227,3 +227,20 @@ def test_the_torchrun_command_repeats_the_options_given():
     assert tail[:3] == ["nnstudio", "--threads", "1"]
     assert "--nproc" not in tail and "--nproc-per-node=2" in command
     assert tail[tail.index("--lr") + 1] == "0.05" and "--quiet" in tail and tail[tail.index("--data") + 1] == "shapes"
+
+
+def test_in_float64_two_processes_part_from_one_only_by_rounding(tmp_path):
+    # A network and step size where float32 rounding alone moves two processes' weights
+    # about 3e-3 from one process's (summation orders differ); with every value in
+    # float64 the same training must agree to about 1e-11, which any real difference in
+    # what the processes compute (a batch weighted wrongly, a mask or statistic of the
+    # wrong rows) would exceed by far.
+    (tmp_path / "one").mkdir()
+    (tmp_path / "two").mkdir()
+    (one,) = run_workers(tmp_path / "one", "float64", 1)
+    two = run_workers(tmp_path / "two", "float64", 2)
+    reference = load_file(tmp_path / "one" / "weights-0.safetensors")
+    assert all(v.dtype == torch.float64 for v in reference.values() if v.is_floating_point())
+    for rank in (0, 1):
+        assert max_difference(reference, load_file(tmp_path / "two" / f"weights-{rank}.safetensors")) < 1e-9
+    assert two[0]["history"][-1]["loss"] == pytest.approx(one["history"][-1]["loss"], rel=1e-9)

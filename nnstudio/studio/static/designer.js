@@ -110,6 +110,20 @@ async function undo() {
   await check();
 }
 
+// A reloaded page follows a run still queued or training: the designer shows the network
+// that run trains with (an undo step, so the design on the page before comes back).
+export async function showRunNetwork(runSpec, label) {
+  if (!runSpec || !Array.isArray(runSpec.layers)) return;
+  flushTyping();
+  spec = { ...JSON.parse(JSON.stringify(runSpec)), training: runSpec.training || {} };
+  edited = false;
+  $("#preset-select").value = "";
+  render();
+  remember("fresh");
+  $("#design-note").textContent = `The network run ${label} trains with.`;
+  await check();
+}
+
 // Back to the network nnstudio chooses for the data (or the empty design); undoable.
 async function startFresh() {
   flushTyping();
@@ -344,7 +358,7 @@ function showCheck(result) {
       box.hidden = false;
       const field = result.field && row.querySelector(`.field[data-field="${result.field}"]`);
       if (field) field.classList.add("invalid");
-    } else if (result.field === "input_shape" || /input_shape/.test(result.error)) {
+    } else if (result.field === "input_shape") {
       $("#input-shape").classList.add("invalid");
       inputError.textContent = result.error; // the trainer's words: the field, what it has, what the data need
       inputError.hidden = false;

@@ -3,12 +3,12 @@
 // options the run really trains with (its plan), and the list of runs (runs.js; any
 // two or more overlaid on the chart). A reloaded page finds a run still queued or
 // training and follows it again (the event stream replays it from the start), with
-// its dataset and options in the form.
+// its dataset, options and network (in the designer) on the page.
 
 import { $, attempt, el, emit, getJSON, on, percent, postJSON, showError } from "./api.js";
 import { drawChart } from "./chart.js";
 import { chooseDataset, currentDataset } from "./data.js";
-import { currentSpec, isValid } from "./designer.js";
+import { currentSpec, isValid, showRunNetwork } from "./designer.js";
 import { compared, FINISHED, initRuns, LIVE_COLOR, loadRuns, redrawRows, runLabel, statusText } from "./runs.js";
 
 const MAIN_OPTIONS = ["epochs", "batch_size", "optimizer", "lr", "lr_decay", "validation", "patience", "seed"];
@@ -37,8 +37,8 @@ export async function initTraining() {
   drawChart($("#chart"), {});
 }
 
-// Follow a run still queued or training (a reloaded page), with its dataset and options
-// in the form, else replay the newest one. ready: what must be done first (the
+// Follow a run still queued or training (a reloaded page), with its dataset, options and network
+// on the page, else replay the newest one. ready: what must be done first (the
 // training panel and the first dataset); the runs are asked for meanwhile.
 export async function resumeView(ready = null) {
   const asked = getJSON("/api/runs");
@@ -51,6 +51,7 @@ export async function resumeView(ready = null) {
     const full = await getJSON(`/api/runs/${encodeURIComponent(active.id)}`);
     if (currentDataset()?.name !== active.data) await chooseDataset(active.data);
     fillForm(full);
+    await showRunNetwork(full.spec, runLabel(full));
   } else if (runs.length) {
     follow(runs[0]);
   }
