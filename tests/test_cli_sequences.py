@@ -21,7 +21,7 @@ from nnstudio.workflows.sequences import output_names
 def arithmetic_model(tmp_path):
     """A network that always answers a[n] + d1[n] (no weights, only biases): the plumbing
     from text to the printed answer is then checked without any training."""
-    spec = Spec.from_dict({"name": "rule", "input_shape": [10, 5], "layers": [
+    spec = Spec.from_dict({"name": "rule", "input_shape": list(SequencePreparation().input_shape), "layers": [
         {"type": "Flatten"}, {"type": "Dense", "units": 3}]})
     network = build_model(spec, seed=0)
     with torch.no_grad():
@@ -61,7 +61,7 @@ def test_sequence_model_is_refused_by_onnx_export(arithmetic_model):
 
 def test_train_on_sequences_writes_a_model_that_predicts(tmp_path):
     spec = tmp_path / "tiny.json"
-    spec.write_text(json.dumps({"name": "tiny", "input_shape": [10, 5], "layers": [
+    spec.write_text(json.dumps({"name": "tiny", "input_shape": list(SequencePreparation().input_shape), "layers": [
         {"type": "LSTM", "units": 6}, {"type": "Dense", "units": 3}]}))
     out = tmp_path / "m"
     result = run("train", "--data", "sequences", "--model", spec, "--per-class", 200,

@@ -157,7 +157,7 @@ PRESETS: dict[str, dict] = {
             {"type": "LSTM", "units": 64, "return_sequences": True}, {"type": "LSTM", "units": 64},
             _dense(64), _dense(3, "linear"),
         ],
-        "training": {"optimizer": "adam", "lr": 0.002, "batch_size": 128, "epochs": 30, "lr_decay": "cosine",
+        "training": {"optimizer": "adam", "lr": 0.002, "batch_size": 128, "epochs": 40, "lr_decay": "cosine",
                      "validation": 0.05, "clip_norm": 1.0},
     },
 }

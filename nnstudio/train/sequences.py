@@ -66,15 +66,22 @@ def prepared(data: SequenceSet, prep: SequencePreparation) -> Prepared:
 
 # Several weights can fit one sequence (a geometric sequence of ratio 2 has d2 = d1 / 2, so
 # 2 d1 and d1 + 2 d2 give the same next difference); only some are whole numbers. A small
-# cost on the weights of higher differences, (k - 1) |w_k| for the k-th, settles the choice
-# on the one with the lowest differences, whole-numbered for every family of the set.
-HIGHER_COST = 3e-3
+# cost on what the higher differences add, c_k |w_k d_k| with c = 0, 1, 10, ..., settles the
+# choice on the weights of the lowest differences, whole-numbered for every family of the
+# set. It is a share of what they add, not of the weights, so that a difference that is
+# needed (the 2 of squares) is never worth dropping; and c grows fast, so that a Fibonacci
+# sequence is continued by 2 d1 - d2 rather than by 5/3 d1 - 1/3 d3, which rounding breaks.
+HIGHER_COST = 2e-2
+# The cost falls to 0 over the first COST_EPOCHS share of the epochs: by then the choice is
+# made (nothing pulls a weight along a direction that changes no answer), and the last
+# epochs fit the needed higher differences (the third of cubes) free of it.
+COST_EPOCHS = 0.5
 
 
-def higher_cost(weights: torch.Tensor) -> torch.Tensor:
-    """Return the mean over samples of sum_k (k - 1) |w_k|: 0 when only d1 is weighted."""
-    ranks = torch.arange(weights.shape[1], device=weights.device, dtype=weights.dtype)
-    return (weights.abs() * ranks).sum(dim=1).mean()
+def higher_cost(weights: torch.Tensor, differences: torch.Tensor) -> torch.Tensor:
+    """Return the mean over samples of sum_k c_k |w_k d_k| (c = 0, 1, 10, ...): 0 when only d1 counts."""
+    ranks = torch.tensor([0.0] + [10.0 ** k for k in range(weights.shape[1] - 1)], device=weights.device)
+    return (weights * differences).abs().mul(ranks).sum(dim=1).mean()
 
 
 def predict_next(network: Network, prep: SequencePreparation, sequences: list[list[int]],
@@ -120,7 +127,8 @@ def fit_sequences(network: Network, data: SequenceSet, prep: SequencePreparation
     best: tuple[float, dict[str, torch.Tensor]] | None = None
     for epoch in range(1, config.epochs + 1):
         start, lr = time.perf_counter(), optimizer.param_groups[0]["lr"]
-        loss_sum, right = _epoch(network, t, optimizer, config, shuffle)
+        cost = HIGHER_COST * max(0.0, 1.0 - (epoch - 1) / max(COST_EPOCHS * config.epochs, 1.0))
+        loss_sum, right = _epoch(network, t, optimizer, config, shuffle, cost)
         logs = {"epoch": epoch, "loss": loss_sum / len(train), "accuracy": right / len(train), "lr": lr,
                 **_held_out_logs(network, prep, val)}
         logs["seconds"], logs["overfitting"] = time.perf_counter() - start, 0.0
@@ -168,7 +176,7 @@ def _held_out_logs(network: Network, prep: SequencePreparation, val: SequenceSet
 
 
 def _epoch(network: torch.nn.Module, t: Prepared, optimizer: torch.optim.Optimizer, config: TrainConfig,
-           shuffle: torch.Generator) -> tuple[float, int]:
+           shuffle: torch.Generator, cost: float) -> tuple[float, int]:
     network.train()
     task = Regression()
     losses, right = [], []
@@ -182,8 +190,8 @@ def _epoch(network: torch.nn.Module, t: Prepared, optimizer: torch.optim.Optimiz
         tolerance = t.tolerance[ids].unsqueeze(1).expand_as(answers)
         loss = task.robust_loss(answers[valid], t.later[ids][valid], tolerance[valid])
         out = answers[:, -1]
-        if HIGHER_COST:
-            loss = loss + HIGHER_COST * higher_cost(weights)
+        if cost:
+            loss = loss + cost * higher_cost(weights, t.windows[ids][:, -1])
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         if config.clip_norm is not None:

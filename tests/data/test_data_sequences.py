@@ -71,3 +71,11 @@ def test_preparation_features_padding_and_next_terms():
     assert SequencePreparation.from_dict(prep.to_dict()) == prep
     with pytest.raises(DataError, match="not a sequence preparation"):
         SequencePreparation.from_dict({"kind": "sequence", "features": ["value"]})
+
+
+def test_sequences_are_named_among_the_data_sources():
+    from nnstudio.data.sources import SEQUENCE_NAMES, load_dataset
+
+    assert "sequences" in SEQUENCE_NAMES
+    with pytest.raises(DataError, match="integer sequences, not images.*load_sequences"):
+        load_dataset("sequences")

@@ -12,7 +12,7 @@ from nnstudio.train import TrainConfig
 from nnstudio.train.sequences import fit_sequences, higher_cost, predict_next
 from nnstudio.train.task import Regression
 
-TINY = Spec.from_dict({"name": "tiny", "input_shape": [10, 5], "layers": [
+TINY = Spec.from_dict({"name": "tiny", "input_shape": list(SequencePreparation().input_shape), "layers": [
     {"type": "GRU", "units": 8}, {"type": "Dense", "units": 3}]})
 
 
@@ -33,8 +33,10 @@ def test_robust_loss_bends_at_each_tolerance():
 
 
 def test_higher_differences_cost_more():
-    assert higher_cost(torch.tensor([[5.0, 0.0, 0.0]])).item() == 0
-    assert higher_cost(torch.tensor([[1.0, -1.0, 2.0], [0.0, 1.0, 0.0]])).item() == pytest.approx((1 + 4 + 1) / 2)
+    differences = torch.tensor([[1.0, 0.5, 0.25], [2.0, 0.0, 0.1]])
+    assert higher_cost(torch.tensor([[5.0, 0.0, 0.0], [1.0, 7.0, 0.0]]), differences).item() == 0
+    weights = torch.tensor([[1.0, -1.0, 2.0], [0.0, 1.0, 1.0]])
+    assert higher_cost(weights, differences).item() == pytest.approx((0.5 + 10 * 0.5 + 10 * 0.1) / 2)
 
 
 def test_a_tiny_training_learns_and_keeps_its_best_epoch():
