@@ -81,6 +81,7 @@ def save_sequence_model(folder: Path) -> Path:
 
     network = build_model("sequence-lstm", seed=1)
     last = network.layers[-1]
+    assert isinstance(last, torch.nn.Linear)
     with torch.no_grad():
         last.weight.mul_(0.01)
         last.bias.copy_(torch.tensor([1.0, 0.0, 0.0]))

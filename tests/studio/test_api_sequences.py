@@ -3,6 +3,8 @@ studio's answers are the CLI's and the Python API's for the same input."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import json
 import shutil
 from pathlib import Path
@@ -115,7 +117,7 @@ def test_bad_strokes_are_refused_naming_the_field(client: TestClient, models: Pa
 
 def test_each_model_refuses_what_it_does_not_read(client: TestClient, models: Path) -> None:
     png = {"content": png_bytes(np.eye(20)), "headers": {"content-type": "image/png"}}
-    refused = {
+    refused: dict[str, list[dict[str, Any]]] = {
         PATH: [{"json": {"sequence": [2, 4, 6, 8]}}, png],
         SEQ: [{"json": {"strokes": DRAWING}}, png, {"json": {"input": [0.5] * 50}}],
         MODEL: [{"json": {"strokes": DRAWING}}, {"json": {"sequence": [2, 4, 6, 8]}}],
