@@ -119,6 +119,13 @@ class NnstudioError(ValueError):
         """True when the raise site named the value at fault (it may be None itself)."""
         return self.given is not _UNSET
 
+    def reason(self) -> str:
+        """Return the message without its place: what is wrong, what is allowed and the
+        hint, for a list that names each place itself (a folder's bad images)."""
+        if self.worded or not self.problem:
+            return str(self)
+        return format_message(self.problem, None, self.allowed, self.hint)
+
     def with_hint(self, hint: str | None) -> str:
         """Return the message as it would read with another hint (the CLI names flags in it)."""
         if self.worded:

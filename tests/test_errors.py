@@ -140,3 +140,33 @@ def test_a_damaged_model_file_is_named_with_its_line(tmp_path):
     where = caught.value.where
     assert (where.file, where.line, where.column) == (str(folder / "model.json"), 2, 10)
     assert str(caught.value) == f"{folder / 'model.json'}:2:10: not valid JSON (Expecting value)."
+
+
+def test_reason_leaves_out_the_place_unless_the_words_hold_it():
+    from nnstudio.errors import DataError, Where
+
+    placed = DataError("cannot read the image (truncated)", where=Where(file="a/b.png"), hint="fix it")
+    assert str(placed) == "a/b.png: cannot read the image (truncated) (help: fix it)"
+    assert placed.reason() == "cannot read the image (truncated) (help: fix it)"
+    worded = DataError("a/b.png is not an image", where=Where(file="a/b.png"), worded=True)
+    assert worded.reason() == str(worded) == "a/b.png is not an image"
+
+
+def test_an_unreadable_image_in_a_folder_is_listed_by_its_path_once(tmp_path):
+    from nnstudio.data.folders import load_folder
+    from nnstudio.errors import DataError
+
+    for name in ("A", "B"):
+        (tmp_path / name).mkdir()
+    from PIL import Image
+
+    inked = Image.new("L", (8, 8), 255)
+    inked.paste(0, (2, 2, 6, 6))
+    inked.save(tmp_path / "A" / "good.png")
+    inked.save(tmp_path / "B" / "good.png")
+    (tmp_path / "B" / "bad.png").write_bytes(b"\x89PNG\r\n\x1a\n broken")
+    with pytest.raises(DataError) as caught:
+        load_folder(tmp_path)
+    message = str(caught.value)
+    assert "1 of 3 images cannot be used: B/bad.png (not an image (PNG, JPEG, GIF or BMP))" in message
+    assert message.count("bad.png") == 1, message

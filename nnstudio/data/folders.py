@@ -14,10 +14,11 @@ import re
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
+from PIL import Image, UnidentifiedImageError
 
 from nnstudio.data.dataset import Dataset, check_per_class, check_shard, take_per_class
 from nnstudio.data.prepare import (
+    IMAGE_KINDS,
     MAX_IMAGE_PIXELS,
     SMALL_GRID,
     Preparation,
@@ -25,7 +26,7 @@ from nnstudio.data.prepare import (
     open_image,
     prepare_codes,
 )
-from nnstudio.errors import DataError
+from nnstudio.errors import DataError, Where
 
 log = logging.getLogger(__name__)
 
@@ -135,10 +136,14 @@ def _image_size(path: str | Path) -> tuple[int, int]:
         with Image.open(path) as img:
             w, h = img.size
     except Image.DecompressionBombError:
-        raise DataError(f"{path}: image too large; at most {MAX_IMAGE_PIXELS:,} pixels are read "
-                        "(it may be a decompression bomb); help: scale the image down") from None
+        raise DataError(f"image too large; at most {MAX_IMAGE_PIXELS:,} pixels are read "
+                        "(it may be a decompression bomb).", where=Where(file=str(path)),
+                        hint="scale the image down") from None
+    except UnidentifiedImageError:
+        # PIL's own words repeat the whole path; the message names the file already.
+        raise DataError(f"not an image ({IMAGE_KINDS})", where=Where(file=str(path))) from None
     except (OSError, SyntaxError, ValueError) as exc:
-        raise DataError(f"{path}: cannot read the image ({exc})") from None
+        raise DataError(f"cannot read the image ({exc})", where=Where(file=str(path))) from None
     return h, w
 
 
@@ -245,8 +250,8 @@ def _compact(x: np.ndarray, keep: list[int]) -> np.ndarray:
 
 
 def _reason(path: str | Path, error: DataError) -> str:
-    text = str(error)
-    return text[len(str(path)) + 2:] if text.startswith(f"{path}: ") else text
+    """What is wrong with the image at path, without its path when the error names it."""
+    return error.reason() if error.where.file == str(path) else str(error)
 
 
 def _bad_message(folder: Path, bad: dict[str, str], total: int, sharded: bool = False) -> str:

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from nnstudio.errors import DataError
+from nnstudio.errors import DataError, Where
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +111,7 @@ def open_image(path: str | Path) -> Image.Image:
     not an image, truncated, or larger than MAX_IMAGE_PIXELS."""
     path = Path(path)
     if not path.is_file():
-        raise DataError(f"{path}: no such image file")
+        raise DataError("no such image file", where=Where(file=str(path)), given=str(path))
     return decode_image(path, str(path))
 
 
@@ -125,32 +125,32 @@ def decode_image(source: Path | io.BytesIO, where: str, formats: tuple[str, ...]
         try:
             with Image.open(source) as img:
                 if formats is not None and img.format not in formats:
-                    raise DataError(f"{where} is a {img.format} image; allowed: {', '.join(formats)}")
+                    raise DataError(f"{where} is a {img.format} image; allowed: {', '.join(formats)}",
+                                    where=Where(file=where), given=img.format, worded=True)
                 pixels = img.width * img.height
                 if pixels > MAX_IMAGE_PIXELS:
-                    raise DataError(_bomb_message(where, f"{img.width}x{img.height}"))
+                    raise _bomb_error(where, f"{img.width}x{img.height}")
                 img.load()
                 if img.getexif().get(_EXIF_ORIENTATION, 1) != 1:
                     # Phone photos store their rotation in EXIF; show them upright.
                     return ImageOps.exif_transpose(img)
                 return img
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-            raise DataError(_bomb_message(where, str(exc).split(" pixels")[0])) from None
+            raise _bomb_error(where, str(exc).split(" pixels")[0]) from None
         except DataError:
             raise
         except UnidentifiedImageError:
             # PIL's own message names the file object ("<_io.BytesIO object at 0x...>"): not for people.
-            raise DataError(f"{where} is not an image ({IMAGE_KINDS})") from None
+            raise DataError(f"{where} is not an image ({IMAGE_KINDS})", where=Where(file=where), worded=True) from None
         except (OSError, SyntaxError, ValueError, EOFError, MemoryError) as exc:
             raise DataError(f"{where} is a damaged or incomplete image ({exc}); allowed: a complete "
-                            f"{IMAGE_KINDS} file") from None
+                            f"{IMAGE_KINDS} file", where=Where(file=where), worded=True) from None
 
 
-def _bomb_message(where: str, given: str) -> str:
-    return (
-        f"{where}: image too large ({given} pixels); at most {MAX_IMAGE_PIXELS:,} pixels are read "
-        "(it may be a decompression bomb); help: scale the image down"
-    )
+def _bomb_error(where: str, given: str) -> DataError:
+    return DataError(f"image too large ({given} pixels); at most {MAX_IMAGE_PIXELS:,} pixels are read "
+                     "(it may be a decompression bomb).", where=Where(file=where), given=given,
+                     hint="scale the image down")
 
 
 def to_grey(image: Any) -> np.ndarray:
@@ -261,9 +261,10 @@ def prepare_codes(image: Any, prep: Preparation) -> np.ndarray:
         try:
             return pixel_codes(_prepare(image, prep))
         except DataError as error:
-            if str(image) in str(error):
-                raise
-            raise DataError(f"{image}: {error}") from None
+            if error.where.file is not None or error.worded:
+                raise  # it names its file already
+            raise DataError(error.problem or str(error), where=error.where.at(file=str(image)), given=error.given,
+                            allowed=error.allowed, hint=error.hint) from None
     return pixel_codes(_prepare(image, prep))
 
 
