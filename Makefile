@@ -21,11 +21,13 @@ studio: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/nnstudio --threads 1 demo
 
+# Two test processes (pytest-xdist), each running whole test files: torch uses one thread
+# per process here (tests/conftest.py), so one process leaves the second core mostly idle.
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -q -m "not slow"
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile -m "not slow"
 
 lint: $(STAMP)
 	$(BIN)/ruff check nnstudio
