@@ -59,6 +59,12 @@ def overflow(page: Any) -> dict[str, Any]:
     }""")
 
 
+def next_frame(page: Any) -> None:
+    """Wait until the page has drawn its next animation frame: what it scheduled to draw
+    (the chart) before this call is drawn then."""
+    page.evaluate("() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
+
+
 def overflow_after_resize(page: Any, width: int, seconds: float = 10.0) -> dict[str, Any]:
     """overflow(page) once the page fits a window width pixels wide, or as it is after
     seconds: the chart redraws on resize in an animation frame, not at once."""
@@ -108,6 +114,7 @@ def test_queued_runs_are_followed_live_in_line_with_their_plan(page: Any, studio
     for box in page.locator(f"{ROW} input[type=checkbox]").all():
         box.check()
         page.wait_for_selector(READY)
+    next_frame(page)  # the chart redraws in the animation frame after the last run's history came
     colors = [row["color"] for row in rows(page)]
     assert len(set(colors)) == 3 and all(colors), colors
     strokes = set(page.evaluate("""() => [...document.querySelectorAll('[data-testid=chart] polyline')]
