@@ -21,11 +21,15 @@ studio: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/nnstudio --threads 1 demo
 
+# Two test processes (pytest-xdist), each running whole test files: torch uses one thread
+# per process here (tests/conftest.py), so one process leaves the second core mostly idle.
+# --no-loadscope-reorder keeps the files in the order tests/conftest.py gives them (the
+# longest first) instead of xdist's own (the most tests first).
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile --no-loadscope-reorder
 
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -q -m "not slow"
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile --no-loadscope-reorder -m "not slow"
 
 # The tests and the bench scripts are held to the same checks as the package.
 lint: $(STAMP)

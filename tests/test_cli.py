@@ -56,7 +56,7 @@ def test_data_writes_a_course_training_file(tmp_path: Path):
 
 def test_train_test_predict_round_trip(tmp_path: Path):
     model_dir = tmp_path / "shapes"
-    result = run("train", "--data", "shapes", "--out", model_dir, "--epochs", "40", "--quiet")
+    result = run("train", "--data", "shapes", "--out", model_dir, "--epochs", "5", "--quiet")
     assert result.exit_code == 0, result.output
     assert (model_dir / "model.json").exists()
     assert (model_dir / "weights.safetensors").exists()

@@ -10,8 +10,11 @@ import sys
 from pathlib import Path
 
 import numpy as np
+from click.testing import CliRunner, Result
 from PIL import Image, ImageDraw
 from safetensors.torch import load_file
+
+from nnstudio.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
 SPEC = {"name": "tiny", "input_shape": [1, 16, 16], "layers": [
@@ -40,21 +43,34 @@ def shapes_folder(root: Path, per_class: int = 7) -> Path:
     return root
 
 
+TRAIN = ["--threads", "1", "train", "--data", "figures", "--model", "tiny.json", "--epochs", "3", "--batch-size", "4",
+         "--validation", "0", "--device", "cpu", "--quiet"]
+
+
 def train(cwd: Path, out: str, *extra: str) -> subprocess.CompletedProcess:
+    """`nnstudio train` in a process of its own (it starts the processes of --nproc)."""
     env = {k: v for k, v in os.environ.items() if k not in ("RANK", "WORLD_SIZE", "LOCAL_RANK")}
     env["PYTHONPATH"] = os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")])
     env["OMP_NUM_THREADS"] = "1"
-    command = [sys.executable, "-m", "nnstudio", "--threads", "1", "train", "--data", "figures", "--model",
-               "tiny.json", "--epochs", "3", "--batch-size", "4", "--validation", "0", "--device", "cpu",
-               "--quiet", "--out", out, *extra]
+    command = [sys.executable, "-m", "nnstudio", *TRAIN, "--out", out, *extra]
     return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+
+
+def train_here(cwd: Path, out: str, *extra: str) -> Result:
+    """The same command in this process, for one process's run (no process to start)."""
+    folder = Path.cwd()
+    os.chdir(cwd)
+    try:
+        return CliRunner().invoke(main, [*TRAIN, "--out", out, *extra])
+    finally:
+        os.chdir(folder)
 
 
 def test_two_processes_reading_their_shards_of_a_folder_train_as_one(tmp_path):
     shapes_folder(tmp_path / "figures")  # 21 images: the shards hold 11 and 10
     (tmp_path / "tiny.json").write_text(json.dumps(SPEC))
-    one = train(tmp_path, "one")
-    assert one.returncode == 0, one.stderr
+    one = train_here(tmp_path, "one")
+    assert one.exit_code == 0, one.output
     two = train(tmp_path, "two", "--nproc", "2")
     assert two.returncode == 0, two.stderr
     a, b = load_file(tmp_path / "one/weights.safetensors"), load_file(tmp_path / "two/weights.safetensors")
@@ -66,8 +82,8 @@ def test_each_process_reads_its_own_shard_so_a_bad_image_cannot_be_skipped(tmp_p
     shapes_folder(tmp_path / "figures")
     (tmp_path / "tiny.json").write_text(json.dumps(SPEC))
     (tmp_path / "figures" / "bar" / "0.png").write_bytes(b"not a png")  # sample 0: shard 0 of 2
-    alone = train(tmp_path, "alone", "--skip-bad")
-    assert alone.returncode == 0, alone.stderr  # one process may leave it out
+    alone = train_here(tmp_path, "alone", "--skip-bad")
+    assert alone.exit_code == 0, alone.output  # one process may leave it out
     two = train(tmp_path, "two", "--skip-bad", "--nproc", "2")
     assert two.returncode != 0
     assert "bar/0.png" in two.stderr

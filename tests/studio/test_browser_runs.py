@@ -9,12 +9,14 @@ build/screenshots/ (runs_*.png) for a person to look at.
 from __future__ import annotations
 
 import json
+import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 from test_browser import READY, Studio, browser, open_studio, page, running_studio, snap, visible_error
 
 __all__ = ["browser", "page"]  # fixtures used here
@@ -57,6 +59,24 @@ def overflow(page: Any) -> dict[str, Any]:
     }""")
 
 
+def next_frame(page: Any) -> None:
+    """Wait until the page has drawn its next animation frame: what it scheduled to draw
+    (the chart) before this call is drawn then."""
+    page.evaluate("() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
+
+
+def overflow_after_resize(page: Any, width: int, seconds: float = 10.0) -> dict[str, Any]:
+    """overflow(page) once the page fits a window width pixels wide, or as it is after
+    seconds: the chart redraws on resize in an animation frame, not at once."""
+    deadline = time.monotonic() + seconds
+    while True:
+        measured = overflow(page)
+        fits = measured["page"] <= width and not measured["wide"] and measured["runs"][0] <= measured["runs"][1]
+        if fits or time.monotonic() > deadline:
+            return measured
+        page.wait_for_timeout(50)
+
+
 def test_queued_runs_are_followed_live_in_line_with_their_plan(page: Any, studio: Studio) -> None:
     open_studio(page, studio)
     page.fill("#opt-epochs", "3")
@@ -68,9 +88,10 @@ def test_queued_runs_are_followed_live_in_line_with_their_plan(page: Any, studio
     shown = rows(page)
     assert len({row["name"] for row in shown}) == 3  # three names, none repeated
     # The newest waits behind the other queued one, and the page says so without a reload.
-    page.wait_for_function("""() => [...document.querySelectorAll('[data-testid=run-status]')]
-        .some((s) => s.textContent === 'queued, 2nd in line')""", timeout=30_000)
-    texts = [row["text"] for row in rows(page)]
+    # The texts are read in the same moment as the awaited one: the queue moves on as runs end.
+    texts = page.wait_for_function("""() => {
+        const texts = [...document.querySelectorAll('[data-testid=run-status]')].map((s) => s.textContent);
+        return texts.includes('queued, 2nd in line') ? texts : null; }""", timeout=30_000).json_value()
     assert texts[:2] == ["queued, 2nd in line", "queued, 1st in line"], texts
     snap(page, "runs_queued_1400")
 
@@ -85,13 +106,15 @@ def test_queued_runs_are_followed_live_in_line_with_their_plan(page: Any, studio
     plan = api(studio, f"/api/runs/{followed}")["plan"]
     assert plan["epochs"] == 3 and plan["batch_size"] == 1
     options = page.locator("[data-testid=run-options]")
-    assert "3 epochs" in options.inner_text() and f"batch {plan['batch_size']}" in options.inner_text()
+    expect(options).to_contain_text("3 epochs")  # shown once the run's plan has come down its stream
+    assert f"batch {plan['batch_size']}" in options.inner_text()
     assert page.get_attribute("[data-testid=run-options] [data-option=epochs]", "title") == "your option"
 
     # Ticked to compare, each run gets its own colour, the same in its row and on the chart.
     for box in page.locator(f"{ROW} input[type=checkbox]").all():
         box.check()
         page.wait_for_selector(READY)
+    next_frame(page)  # the chart redraws in the animation frame after the last run's history came
     colors = [row["color"] for row in rows(page)]
     assert len(set(colors)) == 3 and all(colors), colors
     strokes = set(page.evaluate("""() => [...document.querySelectorAll('[data-testid=chart] polyline')]
@@ -103,8 +126,7 @@ def test_queued_runs_are_followed_live_in_line_with_their_plan(page: Any, studio
     snap(page, "runs_compared_1400")
 
     page.set_viewport_size({"width": 1024, "height": 900})
-    page.wait_for_timeout(200)  # the chart redraws on resize
-    measured = overflow(page)
+    measured = overflow_after_resize(page, 1024)
     assert measured["page"] <= 1024 and measured["wide"] == [], measured
     assert measured["runs"][0] <= measured["runs"][1], measured  # the run table fits its box
     snap(page, "runs_compared_1024")
@@ -120,8 +142,10 @@ def test_a_diverging_run_says_so_on_its_row(page: Any, studio: Studio) -> None:
     page.wait_for_function("""() => [...document.querySelectorAll('[data-testid=run-row]')]
         .some((r) => r.textContent.includes('too-fast') && r.dataset.status === 'failed')""", timeout=120_000)
     assert row.locator("[data-testid=run-status]").inner_text() == "failed: diverged"
-    assert "diverging" in page.inner_text("[data-testid=progress]")
-    assert "diverging" in visible_error(page)
+    # The row follows the list of runs; the progress line and the error follow the run's own
+    # event stream, which may reach the page a moment later.
+    expect(page.locator("[data-testid=progress]")).to_contain_text("diverging", timeout=10_000)
+    expect(page.locator("[data-testid=error]")).to_contain_text("diverging", timeout=10_000)
     assert not (studio.workspace / "models" / "too-fast").exists()
     snap(page, "runs_diverged_1400")
 

@@ -1,9 +1,11 @@
 """One process of a training shared by several (run by test_train_distributed).
 
-Usage: python distributed_worker.py OUT_DIR CASE; RANK, WORLD_SIZE, MASTER_ADDR and
-MASTER_PORT in the environment as torchrun would set them (absent: one process).
-Trains the case's network on the case's data and writes OUT_DIR/weights-RANK.safetensors
-and OUT_DIR/report-RANK.json (history, the callbacks seen, the placement).
+Usage: python distributed_worker.py OUT_DIR CASE[,CASE...]; RANK, WORLD_SIZE, MASTER_ADDR
+and MASTER_PORT in the environment as torchrun would set them (absent: one process).
+For each case in turn, in the one process group (a start of the processes costs more than
+a training here), trains the case's network on the case's data and writes
+OUT_DIR/CASE/weights-RANK.safetensors and OUT_DIR/CASE/report-RANK.json (history, the
+callbacks seen, the placement). "float64" changes torch's default type: give it last.
 """
 
 from __future__ import annotations
@@ -65,8 +67,15 @@ class Codes:
 ROUGH = {**CNN, "layers": [{**CNN["layers"][0], "use_bias": True}, *CNN["layers"][1:]]}
 
 
-def main(out: Path, case: str) -> None:
+def main(out: Path, cases: list[str]) -> None:
     placement = Placement.from_environment("cpu")
+    for case in cases:
+        train_case(out / case, case, placement)
+    placement.close()
+
+
+def train_case(out: Path, case: str, placement: Placement) -> None:
+    out.mkdir(parents=True, exist_ok=True)
     shard = (placement.rank, placement.world) if case == "sharded" else None
     if case == "float64":
         torch.set_default_dtype(torch.float64)
@@ -79,15 +88,14 @@ def main(out: Path, case: str) -> None:
         network = build_model(load_spec(CNN), seed=3)
         config = TrainConfig(epochs=3, batch_size=8, validation=0.2, optimizer="adam", seed=5, device="cpu")
     recorder = Recorder()
-    checkpoints = out / f"checkpoint-{case}"
+    checkpoints = out / "checkpoint"
     history = fit(network, data, config, callbacks=[recorder], placement=placement, checkpoint_dir=checkpoints)
     weights = {k: v.contiguous() for k, v in network.state_dict().items()}
     save_file(weights, out / f"weights-{placement.rank}.safetensors")
     report = {"history": [dict(e) for e in history], "epochs_seen": len(recorder.epochs),
               "began": recorder.info is not None, "rank": placement.rank, "world": placement.world}
     (out / f"report-{placement.rank}.json").write_text(json.dumps(report))
-    placement.close()
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]), sys.argv[2])
+    main(Path(sys.argv[1]), sys.argv[2].split(","))
