@@ -70,6 +70,9 @@ def test_typed_numbers_get_their_next_term(page: Any, studio: Studio) -> None:
     page.wait_for_selector(READY)
     assert page.inner_text("[data-testid=sequence-next]").strip() == "15"
     assert not page.locator("[data-testid=sequence-error]").is_visible()
+    # The models table offers ONNX for the pen-path model, not for the sequence model.
+    onnx = page.locator("#models-rows a[href$='model.onnx']")
+    assert [a.get_attribute("download") for a in onnx.all()] == [f"{PATH}.onnx"]
 
 
 def test_a_pen_path_model_reads_the_drawn_strokes(page: Any, studio: Studio) -> None:

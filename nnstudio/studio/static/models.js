@@ -277,7 +277,9 @@ function showModelTable() {
     el("td", { class: "muted" }, formatDate(m.created)),
     el("td", { class: "row-buttons" },
       el("a", { class: "button", href: `/api/models/${enc(m.name)}/download`, download: `${m.name}.zip` }, "Download"),
-      el("a", { class: "button", href: `/api/models/${enc(m.name)}/model.onnx`, download: `${m.name}.onnx` }, "ONNX"),
+      // A sequence model's answer (weights of the newest differences, then a sum) is not one graph: no ONNX.
+      m.input_kind !== "sequence" &&
+        el("a", { class: "button", href: `/api/models/${enc(m.name)}/model.onnx`, download: `${m.name}.onnx` }, "ONNX"),
       el("button", { type: "button", class: "danger", onclick: () => attempt(() => deleteModel(m.name)) }, "Delete")))));
 }
 
