@@ -226,12 +226,25 @@ class LeakyReLU(nn.LeakyReLU):
         super().__init__(info.config["negative_slope"])
 
 
-def _recurrent_output(out: torch.Tensor, return_sequences: bool) -> torch.Tensor:
-    """The whole output sequence (N, steps, units), or only its last step (N, units)."""
-    return out if return_sequences else out[:, -1]
+class RecurrentLayer(nn.RNNBase):
+    """What nnstudio's recurrent layers share: torch's module over (N, steps, features)
+    with batch_first, passing on every step's state or only the last (return_sequences)."""
+
+    return_sequences: bool
+
+    def states(self, x: torch.Tensor) -> torch.Tensor:
+        """Return the hidden state of every step (N, steps, units), whatever return_sequences says."""
+        return super().forward(x)[0]
+
+    def passed_on(self, states: torch.Tensor) -> torch.Tensor:
+        """Return what the next layer gets of the states (N, steps, units): all, or the last step (N, units)."""
+        return states if self.return_sequences else states[:, -1]
+
+    def forward(self, x: torch.Tensor, hx: Any = None) -> torch.Tensor:  # type: ignore[override]
+        return self.passed_on(super().forward(x, hx)[0])
 
 
-class SimpleRNN(nn.RNN):
+class SimpleRNN(RecurrentLayer, nn.RNN):  # type: ignore[misc]  # forward gives one tensor
     """h_t = activation(W x_t + U h_(t-1) + b), activation tanh or relu: (N, steps, features) in."""
 
     def __init__(self, info: LayerInfo):
@@ -239,42 +252,21 @@ class SimpleRNN(nn.RNN):
         super().__init__(info.input_shape[1], config["units"], nonlinearity=config["activation"], batch_first=True)
         self.return_sequences = config["return_sequences"]
 
-    def states(self, x: torch.Tensor) -> torch.Tensor:
-        """Return the hidden state of every step (N, steps, units), whatever return_sequences says."""
-        return super().forward(x)[0]
 
-    def forward(self, x: torch.Tensor, hx: torch.Tensor | None = None) -> torch.Tensor:  # type: ignore[override]
-        return _recurrent_output(super().forward(x, hx)[0], self.return_sequences)
-
-
-class LSTM(nn.LSTM):
+class LSTM(RecurrentLayer, nn.LSTM):  # type: ignore[misc]  # forward gives one tensor
     """Long short-term memory: input, forget, cell and output gates (torch's gate order)."""
 
     def __init__(self, info: LayerInfo):
         super().__init__(info.input_shape[1], info.config["units"], batch_first=True)
         self.return_sequences = info.config["return_sequences"]
 
-    def states(self, x: torch.Tensor) -> torch.Tensor:
-        """Return the hidden state of every step (N, steps, units), whatever return_sequences says."""
-        return super().forward(x)[0]
 
-    def forward(self, x: torch.Tensor, hx: Any = None) -> torch.Tensor:  # type: ignore[override]
-        return _recurrent_output(super().forward(x, hx)[0], self.return_sequences)
-
-
-class GRU(nn.GRU):
+class GRU(RecurrentLayer, nn.GRU):  # type: ignore[misc]  # forward gives one tensor
     """Gated recurrent unit: reset, update and new gates (Keras' reset_after=True form)."""
 
     def __init__(self, info: LayerInfo):
         super().__init__(info.input_shape[1], info.config["units"], batch_first=True)
         self.return_sequences = info.config["return_sequences"]
-
-    def states(self, x: torch.Tensor) -> torch.Tensor:
-        """Return the hidden state of every step (N, steps, units), whatever return_sequences says."""
-        return super().forward(x)[0]
-
-    def forward(self, x: torch.Tensor, hx: torch.Tensor | None = None) -> torch.Tensor:  # type: ignore[override]
-        return _recurrent_output(super().forward(x, hx)[0], self.return_sequences)
 
 
 Generator = torch.Generator | None

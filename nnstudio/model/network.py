@@ -17,7 +17,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from nnstudio.errors import DataError
-from nnstudio.model.layers import build_layer, initialize_layer
+from nnstudio.model.layers import RecurrentLayer, build_layer, initialize_layer
 from nnstudio.spec import Spec, infer_shapes, load_spec
 
 
@@ -100,12 +100,11 @@ class Network(nn.Module):
 def _layer_outputs(layer: nn.Module, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Return (what `layer` passes on for x, what activations() reports for it): the same
     tensor, except for a recurrent layer, which reports every step (N, steps, units)."""
-    states = getattr(layer, "states", None)
-    if states is None:
+    if not isinstance(layer, RecurrentLayer):
         out = layer(x)
         return out, out
-    sequence = states(x)
-    return (sequence if layer.return_sequences else sequence[:, -1]), sequence
+    sequence = layer.states(x)
+    return layer.passed_on(sequence), sequence
 
 
 def build_model(spec: Any, seed: int | None = None) -> Network:
