@@ -132,10 +132,11 @@ def train(ctx: click.Context, data_source: str, model: str | None, out: Path, pe
     if nproc > 1:
         sys.exit(launch_torchrun(ctx, nproc))
     quiet_other_ranks()
+    from nnstudio.data.sources import SEQUENCE_NAMES
     from nnstudio.workflows import checkpoint_folder, train_model
 
     progress = [] if quiet or rank() != 0 else [ProgressBar()]
-    if data_source == "sequences":
+    if data_source in SEQUENCE_NAMES:
         _train_sequences(out, model, per_class, overwrite, progress, options)
         return
     try:

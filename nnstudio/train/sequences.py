@@ -22,10 +22,11 @@ import torch
 
 from nnstudio.data.sequence_prep import SequencePreparation
 from nnstudio.data.sequences import SequenceSet
-from nnstudio.errors import TrainingError
+from nnstudio.errors import DivergenceError, TrainingError
 from nnstudio.model import Network
 from nnstudio.train.callbacks import call
 from nnstudio.train.config import TrainConfig
+from nnstudio.train.placement import resolve_device
 from nnstudio.train.schedule import make_optimizer, make_scheduler
 from nnstudio.train.task import Regression
 
@@ -110,7 +111,7 @@ def fit_sequences(network: Network, data: SequenceSet, prep: SequencePreparation
     """
     _check_network(network, prep)
     train, val = _split(data, config)
-    device = torch.device("cuda" if config.device in ("auto", "cuda") and torch.cuda.is_available() else "cpu")
+    device = resolve_device(config.device)
     network.to(device)
     t = prepared(train, prep)
     t = Prepared(*(tensor.to(device) for tensor in (t.x, t.target, t.tolerance, t.windows, t.later, t.mask)))
@@ -133,7 +134,7 @@ def fit_sequences(network: Network, data: SequenceSet, prep: SequencePreparation
                 **_held_out_logs(network, prep, val)}
         logs["seconds"], logs["overfitting"] = time.perf_counter() - start, 0.0
         if not np.isfinite(logs["loss"]):
-            raise TrainingError(f"epoch {epoch}: the loss is {logs['loss']}. help: try a smaller lr")
+            raise DivergenceError(f"epoch {epoch}: the loss is {logs['loss']}. help: try a smaller lr")
         history.append(logs)
         score = logs.get("val_accuracy", logs["accuracy"])
         if best is None or score > best[0]:

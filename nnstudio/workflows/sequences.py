@@ -25,7 +25,6 @@ from nnstudio.train import TrainConfig
 from nnstudio.train.sequences import fit_sequences, predict_next
 
 DEFAULT_NETWORK = "sequence-lstm"
-SEQUENCE_DATA = ("sequences",)
 
 
 def output_names(prep: SequencePreparation) -> list[str]:
