@@ -105,15 +105,19 @@ def measure_step_seconds(network: Any, input_shape: tuple[int, ...], classes: in
     import torch
     import torch.nn.functional as F
 
+    from nnstudio.train.layout import PLAIN, arrange_inputs, arrange_network, training_layout
+
     device = torch.device(device)
+    layout = training_layout(network)  # the layout it trains in
     network.to(device)
+    arrange_network(network, layout)
     wait = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
 
     state = {k: v.detach().clone() for k, v in network.state_dict().items()}
     params = [p for p in network.parameters() if p.requires_grad]
     opt = torch.optim.Adam(params) if optimizer == "adam" else torch.optim.SGD(params, lr=0.0)
     generator = torch.Generator().manual_seed(0)
-    x = torch.rand((max(batch_size, 2), *input_shape), generator=generator).to(device)
+    x = arrange_inputs(torch.rand((max(batch_size, 2), *input_shape), generator=generator).to(device), layout)
     y = torch.randint(0, classes, (max(batch_size, 2),), generator=generator).to(device)
     times = []
     network.train()
@@ -126,4 +130,5 @@ def measure_step_seconds(network: Any, input_shape: tuple[int, ...], classes: in
             wait()
             times.append(time.perf_counter() - started)
     network.load_state_dict(state)
+    arrange_network(network, PLAIN)
     return min(times[2:])

@@ -29,6 +29,8 @@ import torch
 from nnstudio.errors import DivergenceError, TrainingError, Where
 from nnstudio.model import Network
 from nnstudio.train.augment import AUGMENTATIONS
+from nnstudio.train.layout import (PLAIN, arrange_inputs, arrange_network, arrange_optimizer_state,
+                                   training_layout)
 from nnstudio.train.batches import EpochBatches, as_float, loss_input
 from nnstudio.train.budget import held_out_count
 from nnstudio.train.callbacks import (
@@ -84,6 +86,7 @@ def fit(network: Network, data: Any, config: TrainConfig | None = None, *, callb
                             f"this is process {place.rank} of {place.world}. help: read the data with "
                             f"shard=({place.rank}, {place.world}).")
     network.to(place.device)
+    arrange_network(network, training_layout(network))
     if config.validation > 0:
         train_idx, val_idx = (torch.from_numpy(i) for i in stratified_split(data.y, config.validation, config.seed))
     else:
@@ -98,12 +101,14 @@ def fit(network: Network, data: Any, config: TrainConfig | None = None, *, callb
             torch.manual_seed(config.seed)
             if resume:
                 restore_run(run)
+                arrange_optimizer_state(run.optimizer)
             elif run.folder is not None and place.is_main:
                 clear_checkpoint(run.folder)
             with _ctrl_c_stops(run):
                 return run.train(list(callbacks) if place.is_main else [])
     finally:
         place.unwrap(network)
+        arrange_network(network, PLAIN)
         if placement is None:
             place.close()
 
@@ -172,6 +177,7 @@ class Run:
         self.network, self.config, self.placement = network, config, placement
         self.device = device = placement.device
         self.task = Task(label_smoothing=config.label_smoothing)
+        self.layout = training_layout(network)
         self.model = placement.wrap(network)  # what trains: the network, or it wrapped for several processes
         self.sharded = samples.sharded
         self.x_cpu = samples.x  # augmentation works on the CPU copy
@@ -309,7 +315,7 @@ class Run:
         count = len(batches)
         next_report = time.monotonic() + BATCH_REPORT_SECONDS
         for index in range(self.batch, count):
-            xb = batches.inputs(index)  # (b, *input_shape) float
+            xb = arrange_inputs(batches.inputs(index), self.layout)  # (b, *input_shape) float
             yb = self.y[batches.ids(index)]
             if world > 1:
                 placement.begin_batch(batches.positions(index), batches.global_sizes[index])
