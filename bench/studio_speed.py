@@ -243,18 +243,22 @@ def table(clients: int = 16, seconds: float = 20.0, every: float = 0.25, repeats
     """Start a studio on a new workspace with a trained letters model, measure; return markdown lines."""
     import torch
 
-    torch.set_num_threads(threads)
     from nnstudio.workflows import train_model
 
+    before = torch.get_num_threads()  # put back after: the sections measured later run on it
+    torch.set_num_threads(threads)
     args = argparse.Namespace(clients=clients, seconds=seconds, every=every, repeats=repeats, threads=threads)
-    with tempfile.TemporaryDirectory() as tmp:
-        workspace = Path(tmp) / "workspace"
-        train_model("letters", out=workspace / "models" / "letters", per_class=100, epochs=1)
-        studio = Studio(workspace, threads)
-        try:
-            return measure(studio.url, studio.token, args, Path(tmp), studio.process.pid)
-        finally:
-            studio.close()
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            workspace = Path(tmp) / "workspace"
+            train_model("letters", out=workspace / "models" / "letters", per_class=100, epochs=1)
+            studio = Studio(workspace, threads)
+            try:
+                return measure(studio.url, studio.token, args, Path(tmp), studio.process.pid)
+            finally:
+                studio.close()
+    finally:
+        torch.set_num_threads(before)
 
 
 def measure(url: str, token: str, args: argparse.Namespace, tmp: Path, pid: int) -> list[str]:

@@ -25,6 +25,7 @@ import nnstudio.data as data_mod
 import nnstudio.spec as spec_mod
 from nnstudio.model import build_model
 from nnstudio.train import TrainConfig, fit
+from nnstudio.train.batches import as_float
 from nnstudio.train.loop import input_tensors
 
 from machine import machine_line
@@ -71,8 +72,11 @@ def bare_loop(net, x, y, config: TrainConfig, views: bool) -> None:
 def measure(preset: str, data, overrides: dict, repeats: int) -> dict[str, list[float]]:
     """Return samples/s of each contender over `repeats` interleaved runs (after one warm-up round)."""
     spec = spec_mod.get_preset(preset)
-    config = TrainConfig.from_options(spec.training, validation=0.0, lr_decay="none", patience=None, **overrides)
-    x, y = input_tensors(spec, data)
+    # No augmentation: the bare loops have none, and this table measures the loop itself.
+    config = TrainConfig.from_options(spec.training, validation=0.0, lr_decay="none", patience=None,
+                                      augment="none", **overrides)
+    codes, y = input_tensors(spec, data)
+    x = as_float(codes)  # the bare loops get floats up front, as a plain script would hold them
     contenders = {
         "bare": lambda net: bare_loop(net, x, y, config, views=False),
         "bare-views": lambda net: bare_loop(net, x, y, config, views=True),
@@ -107,8 +111,10 @@ def table(repeats: int, letters_per_class: int, epochs: int = 2) -> list[str]:
                      f"{med['bare-views']:.0f} | {med['fit']:.0f} | {med['fit'] / med['bare']:.3f} | "
                      f"{overhead_us:+.0f} µs |")
     lines += ["", "Both sides use the preset's optimizer and learning rate with the same seed; bare uses torch's "
-              "default optimizer implementation, fit uses fused Adam (see nnstudio/train/schedule.py) and a lean "
-              "gradient clip, which is why fit can beat the bare loop. Step overhead: extra µs per optimizer step."]
+              "default optimizer implementation and the plain memory layout, fit uses fused Adam (see "
+              "nnstudio/train/schedule.py), a lean gradient clip and, for convolutions, the channels-last layout "
+              "(nnstudio/train/layout.py, section 3b), which is why fit can beat the bare loop. "
+              "Step overhead: extra µs per optimizer step."]
     return lines
 
 

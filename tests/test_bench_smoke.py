@@ -14,10 +14,12 @@ sys.path.insert(0, str(BENCH))
 import time_to_accuracy as accuracy  # noqa: E402
 import data_speed  # noqa: E402
 import draw_speed  # noqa: E402
+import layout  # noqa: E402
 import limit  # noqa: E402
 import memory  # noqa: E402
 import machine  # noqa: E402
 import predict_speed  # noqa: E402
+import run_all  # noqa: E402
 import train_speed  # noqa: E402
 
 NUMBER = re.compile(r"\d[\d,]*(\.\d+)?")
@@ -61,6 +63,22 @@ def test_limit_table_has_a_fraction_per_preset():
 
 
 @pytest.mark.filterwarnings("ignore")
+def test_layout_table_compares_both_layouts_of_the_convolutional_presets():
+    presets = layout.conv_presets()
+    assert "letters-cnn" in presets and "letters-mlp" not in presets
+    (row,) = rows(layout.table(seconds=0.02, repeats=1, presets=["digits-cnn"]))
+    assert row[0] == "digits-cnn" and row[-1].endswith("x")
+    assert float(row[1].replace(",", "")) > 0 and float(row[2].replace(",", "")) > 0
+    assert layout.loop.training_layout is layout.training_layout  # put back after the turns
+
+
+def test_a_rerun_keeps_the_sections_no_script_here_makes():
+    earlier = "# old\n\n## 3. Limit\n\nold table\n\n## 12. Pen paths\n\nheld-out\n| a | b |\n"
+    made = [("3. Limit, remeasured", ["new table"])]
+    assert run_all.kept_sections(earlier, made) == [("12. Pen paths", ["held-out", "| a | b |"])]
+    assert run_all.kept_sections("", made) == []
+
+
 def test_accuracy_tables_report_numbers():
     lines, network, data = accuracy.letters_rows(per_class=2, target=0.99, cap=0.1, epochs=1)
     assert [r[0] for r in rows(lines)] == ["letters-cnn", "seed-cnn"]
