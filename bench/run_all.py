@@ -70,6 +70,7 @@ class Sizes:
     start_repeats: int = 15  # interleaved runs of each command that trains nothing
     memory_small: int = 3000  # images in the two folders of the memory table (small > augment.CHUNK)
     memory_big: int = 9000
+    memory_repeats: int = 5  # fresh processes per memory figure: a peak moves by a MiB or so between runs
     scaling_repeats: int = 3  # interleaved runs of 1 and 2 training processes
     scaling_per_class: int = 80
     scaling_epochs: int = 2
@@ -80,7 +81,7 @@ FULL = Sizes()
 QUICK = Sizes(repeats=1, overhead_letters=10, overhead_epochs=1, accuracy_letters=10, seed_cap=5.0,
               accuracy_epochs=1, digits_epochs=2, limit_seconds=0.2, limit_repeats=1, predict_calls=30,
               predict_batch=100, data_letters=52, data_calls=20, draw_repeats=1,
-              process_repeats=1, studio_seconds=2.0, studio_repeats=1, start_repeats=1, memory_small=40,
+              process_repeats=1, studio_seconds=2.0, studio_repeats=1, start_repeats=1, memory_small=40, memory_repeats=1,
               memory_big=120, scaling_repeats=1, scaling_per_class=4, scaling_epochs=1,
               scaling_rounding_per_class=2)
 
@@ -128,7 +129,7 @@ def sections(sizes: Sizes) -> list[tuple[str, list[str]]]:
     out.append(("8. The studio: predictions under load, live reports, page load, training",
                 studio_speed.table(seconds=sizes.studio_seconds, repeats=sizes.studio_repeats)))
     out.append((start_speed.TITLE, start_speed.table(sizes.start_repeats)))
-    out.append((memory.TITLE, memory.table(sizes.memory_small, sizes.memory_big)))
+    out.append((memory.TITLE, memory.table(sizes.memory_small, sizes.memory_big, repeats=sizes.memory_repeats)))
     out.append((scaling.TITLE, scaling.table(sizes.scaling_repeats, sizes.scaling_per_class, sizes.scaling_epochs)
                 + scaling.rounding_table(sizes.scaling_rounding_per_class)))
     return out

@@ -36,9 +36,10 @@ class RunState:
     history: list[HistoryRow] = field(default_factory=list)
 
     def cloned(self) -> RunState:
-        """A copy whose tensors do not change as training goes on."""
-        return RunState({k: v.detach().clone() for k, v in self.tensors.items()}, self.meta,
-                        [dict(r) for r in self.history])
+        """A copy whose tensors do not change as training goes on. The history's rows are
+        shared: an epoch's row is never changed once the epoch has ended (copying them
+        at every epoch made a run of many short epochs quadratic in its epochs)."""
+        return RunState({k: v.detach().clone() for k, v in self.tensors.items()}, self.meta, list(self.history))
 
 
 def _ranked(name: str, rank: int) -> str:
@@ -81,7 +82,7 @@ def run_state(run: Run) -> RunState:
         "early_stopping": stopping,
         "data": {"samples": len(run.train_ids), "validation_samples": len(run.val_ids),
                  "processes": run.placement.world}}
-    return RunState(tensors, meta, [dict(e) for e in run.history])
+    return RunState(tensors, meta, list(run.history))  # rows shared: see RunState.cloned
 
 
 def restore_run(run: Run) -> None:

@@ -94,3 +94,19 @@ def test_split_and_join_state_round_trip():
     assert back["state"].keys() == {0, 1}
     assert torch.equal(back["state"][0]["exp_avg"], opt.state_dict()["state"][0]["exp_avg"])
     assert back["param_groups"][0]["lr"] == 1e-3
+
+
+def test_a_kept_state_shares_the_finished_epochs_rows_and_keeps_its_own_tensors():
+    # Taken at every epoch's start: copying every row each time made many short epochs
+    # quadratic in their number, so rows (never changed once written) are shared.
+    from nnstudio.train.resume import RunState
+
+    rows = [{"epoch": 1, "loss": 0.5}, {"epoch": 2, "loss": 0.25}]
+    weight = torch.zeros(3)
+    state = RunState({"model.w": weight}, {"epoch": 2}, rows)  # type: ignore[typeddict-item]
+    kept = state.cloned()
+    rows.append({"epoch": 3, "loss": 0.125})
+    weight += 1
+    assert [r["epoch"] for r in kept.history] == [1, 2]
+    assert all(a is b for a, b in zip(kept.history, rows))
+    assert torch.equal(kept.tensors["model.w"], torch.zeros(3))
