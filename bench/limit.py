@@ -80,6 +80,51 @@ def training_rate(preset: str, seconds: float, repeats: int) -> tuple[float, int
     return n / statistics.median(times), config.batch_size
 
 
+def convolution_times(preset: str, repeats: int = 7, steps: int = 20) -> list[tuple[int, float, float]]:
+    """Return (layer index, milliseconds, GFLOP/s) of each Conv2D layer of preset alone:
+    forward and backward at the preset's batch size in the layout training uses, the
+    gradient of its input included except for the first layer (which training does not
+    need); median of repeats rounds of `steps` calls. GFLOP/s by the 3x convention."""
+    from nnstudio.train.layout import arrange_inputs, arrange_network, training_layout
+
+    spec = spec_mod.get_preset(preset)
+    batch = int(spec.training.get("batch_size", 32))
+    network = build_model(spec, seed=0)
+    layout = training_layout(network)
+    arrange_network(network, layout)
+    infos = spec_mod.infer_shapes(spec)
+    out = []
+    shape = tuple(spec.input_shape)
+    for info, layer in zip(infos, network.layers):
+        if info.type == "Conv2D":
+            x = arrange_inputs(torch.rand(batch, *shape), layout).requires_grad_(info.index > 0)
+            grad = torch.rand(batch, *info.output_shape)
+
+            def step(layer=layer, x=x, grad=grad) -> None:
+                layer(x).backward(grad)
+
+            seconds = median_seconds(lambda step=step: [step() for _ in range(steps)], repeats) / steps
+            kh, kw = info.config["kernel_size"]
+            flops = 3 * 2 * kh * kw * shape[0] * int(info.config["filters"]) * math.prod(info.output_shape[1:]) * batch
+            out.append((info.index, seconds * 1e3, flops / seconds / 1e9))
+        shape = tuple(info.output_shape)
+    return out
+
+
+def step_budget(preset: str, peak: float, share: float = 0.7) -> list[str]:
+    """Markdown lines: the time one training step of preset may take to run at `share`
+    of the matmul peak, against what its convolutions alone take."""
+    spec = spec_mod.get_preset(preset)
+    batch = int(spec.training.get("batch_size", 32))
+    allowed = 3 * forward_flops(spec) * batch / (share * peak * 1e9) * 1e3
+    times = convolution_times(preset)
+    parts = ", ".join(f"layer {i}: {ms:.2f} ms ({rate:.0f} GFLOP/s)" for i, ms, rate in times)
+    return [f"{preset}: a step of {batch} at {share:.0%} of the peak may take {allowed:.2f} ms; its convolutions "
+            f"alone, forward and backward, each timed by itself: {parts}; together "
+            f"{sum(ms for _, ms, _ in times):.2f} ms, before batch normalization, activations, the dense "
+            "layers, the loss and the optimizer step."]
+
+
 def table(seconds: float = 2.0, repeats: int = 3, presets=None, sizes=(1024, 2048)) -> list[str]:
     """Return the markdown lines of the against-the-limit table (presets: None for all)."""
     peak, rates = matmul_peak(sizes)
@@ -96,6 +141,8 @@ def table(seconds: float = 2.0, repeats: int = 3, presets=None, sizes=(1024, 204
         achieved = 3 * flops * rate / 1e9
         lines.append(f"| {preset} | {batch} | {flops / 1e6:.3f} | {3 * flops / 1e6:.3f} | {rate:,.0f} | "
                      f"{achieved:.2f} | {achieved / peak:.1%} |")
+    if presets is None or "letters-cnn" in presets:
+        lines += ["", *step_budget("letters-cnn", peak)]
     return lines
 
 

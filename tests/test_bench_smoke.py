@@ -63,6 +63,14 @@ def test_limit_table_has_a_fraction_per_preset():
 
 
 @pytest.mark.filterwarnings("ignore")
+def test_convolution_times_cover_each_convolution_of_a_preset():
+    times = limit.convolution_times("digits-cnn", repeats=1, steps=1)
+    assert [index for index, _, _ in times] == [0, 3]  # Conv2D, BatchNorm, Activation, Conv2D
+    assert all(ms > 0 and rate > 0 for _, ms, rate in times)
+    (line,) = limit.step_budget("digits-cnn", peak=100.0)
+    assert "at 70% of the peak may take" in line and "layer 3:" in line
+
+
 def test_layout_table_compares_both_layouts_of_the_convolutional_presets():
     presets = layout.conv_presets()
     assert "letters-cnn" in presets and "letters-mlp" not in presets
