@@ -81,8 +81,8 @@ FULL = Sizes()
 QUICK = Sizes(repeats=1, overhead_letters=10, overhead_epochs=1, accuracy_letters=10, seed_cap=5.0,
               accuracy_epochs=1, digits_epochs=2, limit_seconds=0.2, limit_repeats=1, predict_calls=30,
               predict_batch=100, data_letters=52, data_calls=20, draw_repeats=1,
-              process_repeats=1, studio_seconds=2.0, studio_repeats=1, start_repeats=1, memory_small=40, memory_repeats=1,
-              memory_big=120, scaling_repeats=1, scaling_per_class=4, scaling_epochs=1,
+              process_repeats=1, studio_seconds=2.0, studio_repeats=1, start_repeats=1, memory_small=40,
+              memory_big=120, memory_repeats=1, scaling_repeats=1, scaling_per_class=4, scaling_epochs=1,
               scaling_rounding_per_class=2)
 
 
