@@ -15,7 +15,7 @@ augmentation's block (train.augment.CHUNK, 2,048 images as float32): with fewer,
 block would be smaller for the small folder only, and its growth (about 0.3 bytes a
 pixel between 2,000 and 8,000 images) would pass for a cost of the data.
 
-    python bench/memory.py [--small 3000] [--big 9000] [--repeats 3] [--source LABEL=DIR ...] [--results FILE.md]
+    python bench/memory.py [--small 3000] [--big 15000] [--repeats 5] [--source LABEL=DIR ...] [--results FILE.md]
 
 --source runs the measurement on another checkout's code (e.g. --source
 before=../nnstudio-old, a checkout of an earlier commit); the default is this checkout.
@@ -100,7 +100,7 @@ def peak_kib(command: list[str], source: Path, cwd: Path) -> int:
 
 
 def measure(source: Path, folders: dict[int, Path], spec: Path, work: Path,
-            repeats: int = 3) -> dict[str, dict[int, int]]:
+            repeats: int = 5) -> dict[str, dict[int, int]]:
     """Return {"read": {images: peak KiB}, "train": {images: peak KiB}} for each folder, the
     median of `repeats` fresh processes each (interleaved): one training's peak varies by
     up to 12 MiB between identical runs (allocator and thread-pool timing), far more than
@@ -124,8 +124,8 @@ def slope(peaks: dict[int, int]) -> float:
     return (peaks[big] - peaks[small]) * 1024 / ((big - small) * SIDE * SIDE)
 
 
-def table(small: int = 3000, big: int = 9000, sources: dict[str, Path] | None = None,
-          repeats: int = 3) -> list[str]:
+def table(small: int = 3000, big: int = 15000, sources: dict[str, Path] | None = None,
+          repeats: int = 5) -> list[str]:
     """Return the markdown lines of the memory table, one row per (label, source)."""
     sources = sources or {"this checkout": ROOT}
     lines = [f"{machine_line()}; images {SIDE}x{SIDE} greyscale PNG, {small:,} and {big:,} of them "
@@ -155,8 +155,8 @@ def table(small: int = 3000, big: int = 9000, sources: dict[str, Path] | None = 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--small", type=int, default=3000, help="images in the small folder (default 3000)")
-    parser.add_argument("--big", type=int, default=9000, help="images in the big folder (default 9000)")
-    parser.add_argument("--repeats", type=int, default=3, help="fresh processes per figure, median taken (default 3)")
+    parser.add_argument("--big", type=int, default=15000, help="images in the big folder (default 15000)")
+    parser.add_argument("--repeats", type=int, default=5, help="fresh processes per figure, median taken (default 5)")
     parser.add_argument("--source", action="append", default=[], metavar="LABEL=DIR",
                         help="measure the nnstudio in DIR, labelled LABEL (repeatable; default: this checkout)")
     parser.add_argument("--results", type=Path, help=f"markdown file to write section {TITLE.split('.')[0]} into")

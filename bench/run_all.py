@@ -69,7 +69,7 @@ class Sizes:
     studio_repeats: int = 3
     start_repeats: int = 15  # interleaved runs of each command that trains nothing
     memory_small: int = 3000  # images in the two folders of the memory table (small > augment.CHUNK)
-    memory_big: int = 9000
+    memory_big: int = 15000  # a wide gap: one MiB of peak is 0.035 bytes a pixel
     memory_repeats: int = 5  # fresh processes per memory figure: a peak moves by a MiB or so between runs
     scaling_repeats: int = 3  # interleaved runs of 1 and 2 training processes
     scaling_per_class: int = 80
