@@ -4,9 +4,9 @@ Sections: training overhead against bare PyTorch, time to accuracy (against the
 course's seed-cnn and scikit-learn), training against the machine's matmul limit and
 in both memory layouts, prediction latency, data generation and preparation, drawing,
 whole processes, the studio, the start of the commands that train nothing, peak memory
-per pixel of data, and one training process against two. Every table names the machine. Sections of the old file that no script here makes
-(held-out measurements with scripts of their own, named in their text) are kept, after
-the ones made here.
+per pixel of data, and one training process against two. Every table names the machine.
+Sections of the old file that no script here makes (held-out measurements with scripts
+of their own, named in their text) are kept, after the ones made here.
 
 The torch thread count is measured first (--threads auto, the default): letters-cnn
 training at 1 thread and at torch's default, the faster one is used for the whole run.
