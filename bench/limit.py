@@ -85,7 +85,7 @@ def convolution_times(preset: str, repeats: int = 7, steps: int = 20) -> list[tu
     forward and backward at the preset's batch size in the layout training uses, the
     gradient of its input included except for the first layer (which training does not
     need); median of repeats rounds of `steps` calls. GFLOP/s by the 3x convention."""
-    from nnstudio.train.layout import arrange_inputs, arrange_network, training_layout
+    from nnstudio.model.layout import arrange_inputs, arrange_network, training_layout
 
     spec = spec_mod.get_preset(preset)
     batch = int(spec.training.get("batch_size", 32))

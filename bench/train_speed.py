@@ -113,7 +113,7 @@ def table(repeats: int, letters_per_class: int, epochs: int = 2) -> list[str]:
     lines += ["", "Both sides use the preset's optimizer and learning rate with the same seed; bare uses torch's "
               "default optimizer implementation and the plain memory layout, fit uses fused Adam (see "
               "nnstudio/train/schedule.py), a lean gradient clip and, for convolutions, the channels-last layout "
-              "(nnstudio/train/layout.py, section 3b), which is why fit can beat the bare loop. "
+              "(nnstudio/model/layout.py, section 3b), which is why fit can beat the bare loop. "
               "Step overhead: extra µs per optimizer step."]
     return lines
 

@@ -149,3 +149,27 @@ def test_image_stacks_and_spec_shaped_arrays_are_used_as_is(shapes_model):
     assert [p.class_name for p in shapes_model.predict(bitmaps)] == CLEAR
     with pytest.raises(DataError, match=r"shape \[2, 3, 3\]"):
         shapes_model.predict(np.zeros((2, 3, 3)))
+
+
+def test_a_loaded_convolutional_model_answers_in_channels_last_as_the_plain_network_does(tmp_path):
+    import torch
+
+    from nnstudio.predict import load
+
+    spec = {"name": "two-conv", "input_shape": [3, 8, 8],
+            "layers": [{"type": "Conv2D", "filters": 4, "kernel_size": [3, 3], "padding": "same"},
+                       {"type": "Conv2D", "filters": 5, "kernel_size": [3, 3], "strides": [2, 2]},
+                       {"type": "Flatten"}, {"type": "Dense", "units": 3, "activation": "softmax"}]}
+    network = build_model(spec, seed=2)
+    save_model(tmp_path / "m", network, class_names=["a", "b", "c"])
+    model = load(tmp_path / "m")
+    kernels = [p for p in model.network.parameters() if p.dim() == 4]
+    assert len(kernels) == 2
+    assert all(k.is_contiguous(memory_format=torch.channels_last) and not k.is_contiguous() for k in kernels)
+    x = np.random.default_rng(0).random((6, 3, 8, 8), dtype=np.float32)
+    with torch.no_grad():
+        plain = torch.softmax(network(torch.from_numpy(x)), dim=1).numpy()
+    np.testing.assert_allclose(model.probabilities(x), plain, rtol=1e-5, atol=1e-6)
+    model.save(tmp_path / "again")  # safetensors takes contiguous tensors only: saving copies them plain
+    again = load(tmp_path / "again").network.state_dict()
+    assert all(torch.equal(again[key], value) for key, value in network.state_dict().items())

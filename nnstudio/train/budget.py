@@ -105,7 +105,7 @@ def measure_step_seconds(network: Any, input_shape: tuple[int, ...], classes: in
     import torch
     import torch.nn.functional as F
 
-    from nnstudio.train.layout import PLAIN, arrange_inputs, arrange_network, training_layout
+    from nnstudio.model.layout import PLAIN, arrange_inputs, arrange_network, training_layout
 
     device = torch.device(device)
     layout = training_layout(network)  # the layout it trains in

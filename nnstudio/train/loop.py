@@ -28,6 +28,8 @@ import torch
 
 from nnstudio.errors import DivergenceError, TrainingError, Where
 from nnstudio.model import Network
+from nnstudio.model.layout import (PLAIN, arrange_inputs, arrange_network, arrange_optimizer_state,
+                                   training_layout)
 from nnstudio.train.augment import AUGMENTATIONS
 from nnstudio.train.batches import EpochBatches, as_float, loss_input
 from nnstudio.train.budget import held_out_count
@@ -42,8 +44,6 @@ from nnstudio.train.callbacks import (
 )
 from nnstudio.train.checkpoint import CHECKPOINT_SECONDS, Checkpointer, clear_checkpoint
 from nnstudio.train.config import TrainConfig
-from nnstudio.train.layout import (PLAIN, arrange_inputs, arrange_network, arrange_optimizer_state,
-                                   training_layout)
 from nnstudio.train.placement import Placement
 from nnstudio.train.resume import RunState, restore_run, run_state
 from nnstudio.train.schedule import clip_gradients, make_optimizer, make_scheduler

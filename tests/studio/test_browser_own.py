@@ -227,7 +227,16 @@ def test_train_on_this_dataset_starts_a_run_and_shows_it(page: Any, fresh: Studi
     assert [r["data"] for r in runs] == ["two-kinds"]
     assert page.input_value("[data-testid=dataset-select]") == "two-kinds"
     assert "two-kinds" in page.inner_text("#run-title")
-    page.wait_for_function("document.querySelector('#train-panel').getBoundingClientRect().top < 200")
+    # The training panel is brought into view: to the top, or as far as the page scrolls.
+    in_view = ("(() => { const top = document.querySelector('#train-panel').getBoundingClientRect().top;"
+               " const bottom = window.scrollY + window.innerHeight >= document.documentElement.scrollHeight - 2;"
+               " return top >= -1 && (top < 200 || (bottom && top < window.innerHeight / 2)); })()")
+    try:
+        page.wait_for_function(in_view, timeout=10_000)
+    except Exception as err:  # say where the panel was, not only that the wait ran out
+        where = page.evaluate("[document.querySelector('#train-panel').getBoundingClientRect().top, window.scrollY,"
+                              " window.innerHeight, document.documentElement.scrollHeight]")
+        raise AssertionError(f"training panel not in view: top, scrollY, innerHeight, scrollHeight = {where}") from err
     # It trains to its end on the network chosen for the data.
     page.wait_for_selector("[data-testid=progress][data-status=done]", timeout=120_000)
     reported = page.evaluate("fetch('/api/datasets/two-kinds').then((r) => r.json()).then((d) => d.network)")

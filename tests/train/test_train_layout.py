@@ -10,7 +10,7 @@ from nnstudio.data import Dataset
 from nnstudio.model import build_model
 from nnstudio.spec import load_spec
 from nnstudio.train import Callback, TrainConfig, fit
-from nnstudio.train.layout import PLAIN, arrange_inputs, arrange_optimizer_state, training_layout
+from nnstudio.model.layout import PLAIN, arrange_inputs, arrange_optimizer_state, training_layout
 
 # Two input channels and two convolutions: with one channel the two layouts of a tensor
 # coincide, and nothing could be told apart.

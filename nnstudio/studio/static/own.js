@@ -106,7 +106,9 @@ async function trainOnDataset() {
   await chooseDataset(name); // the data and design panels show what is trained
   await postJSON("/api/runs", { data: name });
   await resumeView(); // the training panel follows the new run
-  $("#train-panel").scrollIntoView({ behavior: "smooth" });
+  // An instant jump: a smooth scroll is cut short when the panels above it grow meanwhile
+  // (sample pictures, the network drawing), which left the training panel out of sight.
+  $("#train-panel").scrollIntoView({ block: "start" });
 }
 
 // ----------------------------------------------------------------------------- samples

@@ -8,8 +8,9 @@ a reordering before and after every convolution. Measured with bench/layout.py o
 1.06-1.09x, mnist-cnn 1.35-1.41x and seed-cnn 1.20-1.23x faster (bench/RESULTS.md, section
 3b). Values are the same up to rounding.
 
-Training gives the network back in the plain layout, so that saving, export and
-prediction see ordinary contiguous tensors.
+Training gives the network back in the plain layout, so that saving and export see
+ordinary contiguous tensors; a model loaded for prediction is arranged in this layout
+too (nnstudio.predict.load), since it answers faster in it.
 """
 
 from __future__ import annotations
