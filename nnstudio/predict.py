@@ -310,8 +310,8 @@ def load(path: str | Path) -> Model:
     is missing, damaged, unsafe or inconsistent (see nnstudio.store)."""
     saved = read_model_folder(path)
     # The layout training computes in answers faster too: on a 2-core Intel Xeon a
-    # letters-cnn forward took 0.42 instead of 0.48 ms for one image and ran 1.15x faster
-    # in batches of 256. Saving still writes plain tensors (store.save_model).
+    # letters-cnn forward took 0.46 instead of 0.50 ms for one image and ran 1.10x faster
+    # in batches of 256 (bench/layout.py). Saving still writes plain tensors (store.save_model).
     arrange_network(saved.network, training_layout(saved.network))
     return Model(spec=saved.spec, network=saved.network, class_names=saved.class_names,
                  preparation=saved.preparation, training=saved.training, path=saved.path)

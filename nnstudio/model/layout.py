@@ -4,9 +4,9 @@ A network that convolves images trains with its 4-D weights and inputs stored ch
 last (N, H, W, C in memory; the tensors keep their (N, C, H, W) shape and meaning). The
 convolution library works in that order natively, so the plain (N, C, H, W) order costs
 a reordering before and after every convolution. Measured with bench/layout.py on a
-2-core Intel Xeon, in two runs of the bench: letters-cnn trains 1.09-1.12x, digits-cnn
-1.06-1.09x, mnist-cnn 1.35-1.41x and seed-cnn 1.20-1.23x faster (bench/RESULTS.md, section
-3b). Values are the same up to rounding.
+2-core Intel Xeon, in three runs: letters-cnn trains 1.09-1.12x, digits-cnn 1.06-1.09x,
+mnist-cnn 1.35-1.41x and seed-cnn 1.18-1.23x faster, and letters-cnn answers 1.10x faster
+(bench/RESULTS.md, section 3b). Values are the same up to rounding.
 
 Training gives the network back in the plain layout, so that saving and export see
 ordinary contiguous tensors; a model loaded for prediction is arranged in this layout
