@@ -25,8 +25,8 @@ from nnstudio.data.strokefile import is_stroke_file, parse_strokes, read_strokes
 from nnstudio.data.strokes import PathPreparation, path_sequence
 from nnstudio.errors import DataError
 from nnstudio.model import Network
-from nnstudio.store import epoch_rows, read_model_folder, save_model
 from nnstudio.model.layout import arrange_network, training_layout
+from nnstudio.store import epoch_rows, read_model_folder, save_model
 
 log = logging.getLogger(__name__)
 
