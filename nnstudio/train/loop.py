@@ -45,7 +45,7 @@ from nnstudio.train.callbacks import (
 from nnstudio.train.checkpoint import CHECKPOINT_SECONDS, Checkpointer, clear_checkpoint
 from nnstudio.train.config import TrainConfig
 from nnstudio.train.placement import Placement
-from nnstudio.train.resume import RunState, restore_run, run_state
+from nnstudio.train.resume import RunState, model_tensors, restore_run, run_state
 from nnstudio.train.schedule import clip_gradients, make_optimizer, make_scheduler
 from nnstudio.train.task import Task
 from nnstudio.train.tensors import check_classes, input_tensors, named
@@ -277,9 +277,11 @@ class Run:
         elif self.epoch_rng is not None:  # resumed mid-epoch: the same permutation and augmentation
             self.shuffle.set_state(self.epoch_rng[0])
             self.augment_rng.set_state(self.epoch_rng[1])
-        # Kept so that a diverging epoch can be undone, and written out if it does.
-        self.good_weights = {k: v.detach().clone() for k, v in self.network.state_dict().items()}
+        # Kept so that a diverging epoch can be undone, and written out if it does. With a
+        # checkpoint folder the kept state already holds a copy of the weights: no second one.
         self.good_state = self.state(clone=True) if self.folder is not None else None
+        self.good_weights = (model_tensors(self.good_state.tensors) if self.good_state is not None
+                             else {k: v.detach().clone() for k, v in self.network.state_dict().items()})
         batches = self.epoch_batches()
         batches.skip_to(self.batch)
         lr = self.optimizer.param_groups[0]["lr"]
@@ -428,7 +430,7 @@ class Run:
             return "no checkpoint was kept (no checkpoint_dir)"
         saver = self.checkpointer
         state = self.good_state
-        weights = [t for k, t in state.tensors.items() if k.startswith("model.")] if state else []
+        weights = list(model_tensors(state.tensors).values()) if state else []
         if state is None or not all(bool(torch.isfinite(t).all()) for t in weights if t.is_floating_point()):
             saved = saver.saved_epoch if saver is not None else None
             if saved is None:

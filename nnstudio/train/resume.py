@@ -46,6 +46,11 @@ def _ranked(name: str, rank: int) -> str:
     return name if rank == 0 else f"{name}.{rank}"
 
 
+def model_tensors(tensors: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """The network's state_dict within a state's tensors (their "model." names)."""
+    return {k[len("model."):]: v for k, v in tensors.items() if k.startswith("model.")}
+
+
 def run_state(run: Run) -> RunState:
     """Return the state of run at its current batch (a collective call when several
     processes train: each one must call it)."""
@@ -92,7 +97,7 @@ def restore_run(run: Run) -> None:
     record, tensors = ckpt.load_checkpoint(run.folder)
     where = Path(run.folder) / ckpt.CHECKPOINT_JSON
     check_compatible(run, record, where)
-    model = {k[len("model."):]: v for k, v in tensors.items() if k.startswith("model.")}
+    model = model_tensors(tensors)
     try:
         run.network.load_state_dict(model)
         run.optimizer.load_state_dict(ckpt.join_state_dict(record["optimizer"], tensors))

@@ -142,6 +142,7 @@ def test_nan_loss_names_epoch_batch_and_keeps_the_last_good_checkpoint(tmp_path,
     fit(straight, tiny_data, TrainConfig(epochs=2))
     saved = {k[len("model.net."):]: v for k, v in tensors.items() if k.startswith("model.")}
     assert same_weights(weights(straight), saved)  # exactly the weights after epoch 2
+    assert same_weights(weights(net.net), saved)  # and the network is back on them
 
 
 def test_nan_loss_finds_the_first_bad_batch(tiny_spec, tiny_data):
