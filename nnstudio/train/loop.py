@@ -28,8 +28,7 @@ import torch
 
 from nnstudio.errors import DivergenceError, TrainingError, Where
 from nnstudio.model import Network
-from nnstudio.model.layout import (PLAIN, arrange_inputs, arrange_network, arrange_optimizer_state,
-                                   training_layout)
+from nnstudio.model.layout import PLAIN, arrange_inputs, arrange_network, training_layout
 from nnstudio.train.augment import AUGMENTATIONS
 from nnstudio.train.batches import EpochBatches, as_float, loss_input
 from nnstudio.train.budget import held_out_count
@@ -86,7 +85,6 @@ def fit(network: Network, data: Any, config: TrainConfig | None = None, *, callb
                             f"this is process {place.rank} of {place.world}. help: read the data with "
                             f"shard=({place.rank}, {place.world}).")
     network.to(place.device)
-    arrange_network(network, training_layout(network))
     if config.validation > 0:
         train_idx, val_idx = (torch.from_numpy(i) for i in stratified_split(data.y, config.validation, config.seed))
     else:
@@ -101,7 +99,6 @@ def fit(network: Network, data: Any, config: TrainConfig | None = None, *, callb
             torch.manual_seed(config.seed)
             if resume:
                 restore_run(run)
-                arrange_optimizer_state(run.optimizer)
             elif run.folder is not None and place.is_main:
                 clear_checkpoint(run.folder)
             with _ctrl_c_stops(run):
@@ -178,6 +175,7 @@ class Run:
         self.device = device = placement.device
         self.task = Task(label_smoothing=config.label_smoothing)
         self.layout = training_layout(network)
+        arrange_network(network, self.layout)  # fit gives it back plain
         self.model = placement.wrap(network)  # what trains: the network, or it wrapped for several processes
         self.sharded = samples.sharded
         self.x_cpu = samples.x  # augmentation works on the CPU copy

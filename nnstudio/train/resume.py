@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import torch
 
 from nnstudio.errors import TrainingError, Where
+from nnstudio.model.layout import arrange_optimizer_state
 from nnstudio.train import checkpoint as ckpt
 from nnstudio.train.callbacks import History
 from nnstudio.train.checkpoint import CheckpointMeta, EarlyStoppingState, HistoryRow
@@ -101,6 +102,7 @@ def restore_run(run: Run) -> None:
     try:
         run.network.load_state_dict(model)
         run.optimizer.load_state_dict(ckpt.join_state_dict(record["optimizer"], tensors))
+        arrange_optimizer_state(run.optimizer)  # the checkpoint holds them plain
         if run.scheduler is not None and record["scheduler"] is not None:
             run.scheduler.load_state_dict(record["scheduler"])
             if run.config.lr_decay == "cosine":
