@@ -88,7 +88,7 @@ def convolution_times(preset: str, repeats: int = 7, steps: int = 20) -> list[tu
     from nnstudio.model.layout import arrange_inputs, arrange_network, training_layout
 
     spec = spec_mod.get_preset(preset)
-    batch = int(spec.training.get("batch_size", 32))
+    batch = TrainConfig.from_options(spec.training).batch_size  # as fit takes it
     network = build_model(spec, seed=0)
     layout = training_layout(network)
     arrange_network(network, layout)
@@ -115,7 +115,7 @@ def step_budget(preset: str, peak: float, share: float = 0.7) -> list[str]:
     """Markdown lines: the time one training step of preset may take to run at `share`
     of the matmul peak, against what its convolutions alone take."""
     spec = spec_mod.get_preset(preset)
-    batch = int(spec.training.get("batch_size", 32))
+    batch = TrainConfig.from_options(spec.training).batch_size  # as fit takes it
     allowed = 3 * forward_flops(spec) * batch / (share * peak * 1e9) * 1e3
     times = convolution_times(preset)
     parts = ", ".join(f"layer {i}: {ms:.2f} ms ({rate:.0f} GFLOP/s)" for i, ms, rate in times)
