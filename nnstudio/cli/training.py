@@ -168,7 +168,7 @@ def _train_sequences(out: Path, model: str | None, samples: int | None, overwrit
                               **options)
     history = trained.training.get("history", []) if trained.training else []
     best = max((row.get("val_accuracy", 0.0) for row in history), default=0.0)
-    click.echo(f"saved {out}  (held-out next terms exact {best:.4f})")
+    click.echo(f"saved {out}  (held-out next terms exact {_fmt(best)})")
 
 
 def _fmt(value: float) -> str:

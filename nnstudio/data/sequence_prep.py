@@ -88,13 +88,14 @@ class SequencePreparation:
         x = np.zeros((n, self.steps, len(FEATURES)), np.float32)
         diffs = np.zeros((n, self.order), np.float32)
         sds = np.ones(n, np.float64)
+        basis = self.basis  # built anew at each read
         for i, terms in enumerate(sequences):
             if not self.order + 1 <= len(terms) <= self.steps:
                 raise DataError(f"sequence {i + 1}: {len(terms)} terms; allowed: {self.order + 1} to {self.steps}")
             a = np.asarray(terms, np.float64)
             s, sds[i] = scales_of(a)
             x[i, self.steps - len(a):] = step_features(a, s, sds[i])
-            diffs[i] = self.basis @ a[::-1][: self.order + 1] / sds[i]
+            diffs[i] = basis @ a[::-1][: self.order + 1] / sds[i]
         return x, diffs, sds
 
     def next_terms(self, weights: np.ndarray, sequences: Sequence[Sequence[int]], diffs: np.ndarray,
@@ -103,7 +104,8 @@ class SequencePreparation:
         weights = np.asarray(weights, np.float64).reshape(len(sequences), self.order)
         newest = np.array([s[-1] for s in sequences], np.float64)
         if self.round_weights:
-            exact = np.array([self.basis @ np.asarray(s[::-1][: self.order + 1], np.float64) for s in sequences])
+            basis = self.basis
+            exact = np.array([basis @ np.asarray(s[::-1][: self.order + 1], np.float64) for s in sequences])
             return newest + (np.rint(weights) * exact.reshape(len(sequences), self.order)).sum(axis=1)
         return newest + (weights * diffs.astype(np.float64)).sum(axis=1) * sds
 

@@ -65,9 +65,14 @@ def build_rows(view: NetView, stages: list[Stage], cell_w: float) -> list[Row]:
         scores = None if states is None else np.abs(states).max(axis=0)
         keep = max(1, (fit - 1) // 2)
         shown = shown_indices(units, fit, keep, scores)
-        top = OUT_TOP + 22 + 30 + position * (CELL_H + ROW_GAP)
-        rows.append(Row(stage, top, shown, states))
+        rows.append(Row(stage, row_top(position), shown, states))
     return rows
+
+
+def row_top(position: int) -> float:
+    """The top of the position-th row of cells from the output (0: just below it); the
+    inputs sit where the row after the last would be."""
+    return OUT_TOP + 22 + 30 + position * (CELL_H + ROW_GAP)
 
 
 def unit_xs(row: Row, x: float, cell_w: float) -> np.ndarray:

@@ -20,9 +20,9 @@ from nnstudio.draw.columns import (RADIUS, SPACING, Column, build_columns, check
                                    fit_gap, most_columns, place_columns)
 from nnstudio.draw.network import draw_column_net, draw_title, right_margin
 from nnstudio.draw.svg import MAX_WIDTH, Canvas, text_width
-from nnstudio.draw.timeline import (ARROW_ROOM, CELL_H, ELLIPSIS_W, LABEL, OUT_TOP, ROW_GAP, Row, build_rows,
+from nnstudio.draw.timeline import (ARROW_ROOM, CELL_H, ELLIPSIS_W, LABEL, OUT_TOP, Row, build_rows,
                                     draw_inputs, draw_outputs, draw_row, draw_state_scales, draw_up_links,
-                                    row_label, start_label)
+                                    row_label, row_top, start_label)
 from nnstudio.draw.view import NetView, Stage
 from nnstudio.errors import DrawError
 
@@ -99,7 +99,7 @@ def draw_unrolled_network(view: NetView, stages: list[Stage], *, max_neurons: in
     rows = build_rows(view, rows_stages, cell_w)
     canvas = Canvas(title=f"{view.spec.name} network, unrolled in time")
     draw_title(canvas, view, view.outputs is not None)
-    input_top = OUT_TOP + 22 + 30 + len(rows) * (CELL_H + ROW_GAP) if rows else OUT_TOP + 22 + 30
+    input_top = row_top(len(rows))
     bottom = draw_inputs(canvas, view, stages[0], shown, xs, cell_w, input_top)
     for row in rows:
         draw_row(canvas, row, shown, xs, cell_w, steps)

@@ -124,6 +124,7 @@ def fit_sequences(network: Network, data: SequenceSet, prep: SequencePreparation
                                        "batch_size": config.batch_size, "device": str(device), "processes": 1,
                                        "parameters": sum(p.numel() for p in network.parameters()),
                                        "config": config.to_dict()})
+    val_sds = prep.inputs(val.terms)[2] if len(val) else np.ones(0)  # the held-out scales, for every epoch
     history: list[dict[str, float]] = []
     best: tuple[float, dict[str, torch.Tensor]] | None = None
     for epoch in range(1, config.epochs + 1):
@@ -131,7 +132,7 @@ def fit_sequences(network: Network, data: SequenceSet, prep: SequencePreparation
         cost = HIGHER_COST * max(0.0, 1.0 - (epoch - 1) / max(COST_EPOCHS * config.epochs, 1.0))
         loss_sum, right = _epoch(network, t, optimizer, config, shuffle, cost)
         logs = {"epoch": epoch, "loss": loss_sum / len(train), "accuracy": right / len(train), "lr": lr,
-                **_held_out_logs(network, prep, val)}
+                **_held_out_logs(network, prep, val, val_sds)}
         logs["seconds"], logs["overfitting"] = time.perf_counter() - start, 0.0
         if not np.isfinite(logs["loss"]):
             raise DivergenceError(f"epoch {epoch}: the loss is {logs['loss']}. help: try a smaller lr")
@@ -167,11 +168,11 @@ def _split(data: SequenceSet, config: TrainConfig) -> tuple[SequenceSet, Sequenc
     return data.subset(order[held:]), data.subset(order[:held])
 
 
-def _held_out_logs(network: Network, prep: SequencePreparation, val: SequenceSet) -> dict[str, float]:
+def _held_out_logs(network: Network, prep: SequencePreparation, val: SequenceSet,
+                   sds: np.ndarray) -> dict[str, float]:
     if not len(val):
         return {}
     answers = predict_next(network, prep, val.terms)
-    sds = prep.inputs(val.terms)[2]
     return {"val_loss": float(np.mean(((answers - val.targets) / sds) ** 2)),
             "val_accuracy": float(np.mean(np.rint(answers) == val.targets))}
 

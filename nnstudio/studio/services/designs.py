@@ -40,10 +40,10 @@ def check_design(state: StudioState, spec: dict[str, Any], data: str | None = No
 def data_mismatch(state: StudioState, data: str, spec: Spec) -> dict[str, Any] | None:
     """Return where and why spec cannot train on dataset data (None: it can), with the
     trainer's own message."""
-    sample = data_sample(state, data, spec)
     try:
         check_fits_data(state, data, spec)
     except TrainingError as error:
+        sample = data_sample(state, data, spec)  # read again only to say what it needs
         answer = error_place(error)  # the trainer's error: where.field is "units" or "input_shape"
         if error.where.field == "units":
             answer["needs"] = sample.num_classes

@@ -95,9 +95,8 @@ def delete_model(state: StudioState, name: str) -> None:
 def input_kind(preparation: Any) -> str:
     """Return what a model reads, from its saved preparation (an object or its dict):
     "strokes" (pen paths), "sequence" (integer sequences), "image" or "numbers"."""
-    kind = preparation.get("kind") if isinstance(preparation, dict) else getattr(preparation, "kind", None)
-    if kind is None and preparation is not None and hasattr(preparation, "to_dict"):
-        kind = preparation.to_dict().get("kind")
+    record = preparation if isinstance(preparation, dict) else {} if preparation is None else preparation.to_dict()
+    kind = record.get("kind")
     if kind in ("strokes", "sequence"):
         return str(kind)
     return "numbers" if preparation is None else "image"

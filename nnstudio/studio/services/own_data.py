@@ -83,7 +83,7 @@ def add_sample(state: StudioState, name: str, class_name: str, image: Any) -> di
     file = f"{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(3)}.png"
     write_atomically(folder / file, png)
     return {"dataset": name, "class": class_name, "file": file, "path": str(folder / file),
-            **{k: v for k, v in own_dataset(folder.parent).items() if k == "counts"}}
+            "counts": own_dataset(folder.parent)["counts"]}
 
 
 def sample_png(image: Any) -> bytes:
